@@ -1,0 +1,1 @@
+"""Assessment pipeline: snapshot -> signals -> outcomes -> levels -> plan -> renderers."""

@@ -1,0 +1,98 @@
+"""The command line: parse flags, call the library, render. Nothing else lives here.
+
+Each subcommand is one module in this package exposing ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``. Modules import heavy
+libraries inside ``run`` so that ``mlops-factory --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from types import ModuleType
+
+from mlops_factory._errors import ExitCode, FactoryError
+from mlops_factory._version import __version__
+
+#: Subcommand name -> module (relative to this package). Order is the --help order.
+COMMANDS: dict[str, str] = {
+    "assess": "assess",
+    "explain": "explain",
+    "new": "new",
+    "templates": "templates",
+    "model": "model",
+}
+
+ISSUES_URL = "https://github.com/mlops-factory/mlops-factory/issues"
+
+
+def _load(name: str) -> ModuleType:
+    return importlib.import_module(f"{__name__}.{COMMANDS[name]}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, every subcommand wired."""
+    parser = argparse.ArgumentParser(
+        prog="mlops-factory",
+        description=(
+            "An AI factory for ML teams: scaffold standard projects, assess MLOps "
+            "maturity (levels 0-4), and close the gaps with catalog components."
+        ),
+        epilog=(
+            "Exit codes: 0 success, 1 gate failed (e.g. level below --fail-under), "
+            "2 user error, 3 internal error, 130 interrupted."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = _load(name)
+        command = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(command)
+        command.set_defaults(_module=module)
+    return parser
+
+
+
+def _print_user_error(exc: FactoryError) -> None:
+    print(f"error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"hint: {exc.hint}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the process exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad flags, 0 on --help
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return int(ExitCode.USER_ERROR)
+    try:
+        return int(args._module.run(args))
+    except FactoryError as exc:
+        _print_user_error(exc)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        return int(ExitCode.OK)
+    except Exception:
+        traceback.print_exc()
+        print(
+            f"\nThis is a bug in mlops-factory {__version__}, not something you did. "
+            f"Please report it at {ISSUES_URL} with the traceback above and the command you ran.",
+            file=sys.stderr,
+        )
+        return int(ExitCode.INTERNAL_ERROR)
