@@ -121,20 +121,26 @@ class Remediation:
 class Detection:
     """How a criterion is decided.
 
-    Either by ``signals`` (all of them, or any of them, must be found), or by a
-    ``question`` put to a person. ``applies_if`` names signals that must be found
-    for the criterion to apply at all; otherwise the outcome is not applicable.
+    Either by signals (every one of ``signals`` must be found, and, when
+    ``any_of`` is given, at least one of those too), or by a ``question`` put to
+    a person. ``applies_if`` names signals that must all be found for the
+    criterion to apply at all; otherwise the outcome is not applicable.
     """
 
     description: str
     signals: tuple[str, ...] = ()
-    mode: Literal["all", "any"] = "all"
+    any_of: tuple[str, ...] = ()
     applies_if: tuple[str, ...] = ()
     question: str | None = None
 
     @property
     def is_question(self) -> bool:
         return self.question is not None
+
+    @property
+    def all_signals(self) -> tuple[str, ...]:
+        """Every signal this detection reads, in order, without repeats."""
+        return tuple(dict.fromkeys((*self.applies_if, *self.signals, *self.any_of)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,8 @@ _MODULES: tuple[str, ...] = (
     "infra",
     "repo",
     "onnx",
+    "lineage",
+    "release",
 )
 
 

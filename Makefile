@@ -1,0 +1,42 @@
+# The two quickstart commands (README): `make demo` and `make test`.
+# Both create ./.venv on first use and install into it; nothing global is touched.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+DEMO   ?= demo-project
+
+.PHONY: demo test lint typecheck docs bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## Scaffold a project with the built-in defaults, then assess it (the main job, end to end).
+demo: $(VENV)/.installed
+	rm -rf $(DEMO)
+	$(BIN)/mlops-factory new $(DEMO) --defaults
+	$(BIN)/mlops-factory assess $(DEMO) --no-input
+
+## Run the whole test suite (includes the end-to-end tests of generated projects).
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check mlops_factory tests benchmarks
+	$(BIN)/ruff format --check mlops_factory tests benchmarks
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m mlops_factory._assess.docs
+
+bench: $(VENV)/.installed
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,95 @@
+"""mlops-factory: an organisation's AI factory.
+
+Scaffold standard ML projects from a catalog of architecture patterns, assess any
+repository against the five-level MLOps maturity model, and close the gaps with
+catalog components. The command line (``mlops-factory``) is a thin layer over
+the functions exported here.
+
+Exports are resolved lazily so that importing the package (and running
+``mlops-factory --help``) does not pay for rich, copier, GitPython or onnxruntime.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from mlops_factory._errors import ExitCode, FactoryError
+from mlops_factory._version import __version__
+
+if TYPE_CHECKING:
+    from mlops_factory._assess.model import (
+        Assessment,
+        Criterion,
+        DimensionResult,
+        Evidence,
+        Finding,
+        Outcome,
+        Plan,
+        PlanStep,
+        Rubric,
+    )
+    from mlops_factory._assess.pipeline import assess
+    from mlops_factory._assess.render import render as render_assessment
+    from mlops_factory._assess.rubric import load_rubric
+    from mlops_factory._onnx import ModelCheckReport, ProfileReport, check_model, profile_model
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "assess": ("mlops_factory._assess.pipeline", "assess"),
+    "load_rubric": ("mlops_factory._assess.rubric", "load_rubric"),
+    "render_assessment": ("mlops_factory._assess.render", "render"),
+    "check_model": ("mlops_factory._onnx", "check_model"),
+    "profile_model": ("mlops_factory._onnx", "profile_model"),
+    "ModelCheckReport": ("mlops_factory._onnx", "ModelCheckReport"),
+    "ProfileReport": ("mlops_factory._onnx", "ProfileReport"),
+    **{
+        name: ("mlops_factory._assess.model", name)
+        for name in (
+            "Assessment",
+            "Criterion",
+            "DimensionResult",
+            "Evidence",
+            "Finding",
+            "Outcome",
+            "Plan",
+            "PlanStep",
+            "Rubric",
+        )
+    },
+}
+
+__all__ = [
+    "Assessment",
+    "Criterion",
+    "DimensionResult",
+    "Evidence",
+    "ExitCode",
+    "FactoryError",
+    "Finding",
+    "ModelCheckReport",
+    "Outcome",
+    "Plan",
+    "PlanStep",
+    "ProfileReport",
+    "Rubric",
+    "__version__",
+    "assess",
+    "check_model",
+    "load_rubric",
+    "profile_model",
+    "render_assessment",
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'mlops_factory' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

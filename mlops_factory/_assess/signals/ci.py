@@ -1,0 +1,1055 @@
+"""CI signals: what the repo's pipelines actually do.
+
+All signals read the parsed CI model (:func:`mlops_factory._assess._ci.load_ci`),
+built once per snapshot. Disabled jobs and steps (``if: false``, ``when: never``,
+``enabled: false``, ``when { expression { false } }``) are skipped; comments
+never reach the model. Matching is done per shell command segment, so
+``pip install pytest`` is an install, not a test run.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import posixpath
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from mlops_factory._assess._ci import (
+    CIModel,
+    Command,
+    Job,
+    Pipeline,
+    Step,
+    Trigger,
+    YList,
+    YMap,
+    covers_main,
+    load_ci,
+    load_yaml,
+    source_line,
+)
+from mlops_factory._assess.model import Evidence, SignalResult
+from mlops_factory._assess.signals import result, signal
+from mlops_factory._assess.snapshot import RepoSnapshot
+
+_I = re.IGNORECASE
+
+# ---------------------------------------------------------------------- what commands do
+
+_BUILD = re.compile(
+    r"\bpip3?\s+install\b"
+    r"|\bpython[\d.]*\s+-m\s+(pip\s+install|build)\b"
+    r"|\b(poetry|pdm|hatch|flit|uv)\s+(install|build|sync|lock)\b"
+    r"|\buv\s+pip\s+install\b"
+    r"|\b(conda|mamba|micromamba)\s+(env\s+(create|update)|install|create)\b"
+    r"|\b(docker|podman)\s+(buildx\s+)?build\b|\bdocker[\s-]compose\s+build\b"
+    r"|\baz\s+acr\s+build\b"
+    r"|\bmake\s+(install|lint|build|setup|deps|format|check|typecheck|dist|package)\b"
+    r"|\b(ruff|flake8|mypy|pylint|black|isort|pyright|bandit|pre-commit)\b"
+    r"|\bpython[\d.]*\s+setup\.py\s+(build|install|sdist|bdist\w*|develop)\b"
+    r"|\b(npm|yarn)\s+(ci|install|run\s+build)\b",
+    _I,
+)
+_TEST = re.compile(
+    r"\b(py\.test|pytest)(?![\w.-])"
+    r"|\bpython[\d.]*\s+-m\s+(pytest|unittest|nose2?)\b"
+    r"|\b(tox|nox)(?![\w.-])"
+    r"|\bmake\s+(test|tests|unit|unittest|unit-tests?|integration-tests?|coverage)\b"
+    r"|\bhatch\s+(test|run\s+([\w-]+:)?test)\b"
+    r"|\bcoverage\s+run\b"
+    r"|\b(npm|yarn)\s+(run\s+)?test\b",
+    _I,
+)
+_TRAIN = re.compile(
+    r"\bpython[\d.]*\s+(-u\s+)?[\w./-]*(train|pipeline)[\w-]*\.py\b"
+    r"|\bpython[\d.]*\s+(-u\s+)?-m\s+[\w.]*(train|pipeline)[\w.]*"
+    r"|\b(uv|poetry|pdm|hatch)\s+run\s+[\w./-]*train[\w./-]*"
+    r"|\bmake\s+(train|training|retrain|pipeline)\b"
+    r"|\bdvc\s+(repro|exp\s+run)\b"
+    r"|\bmlflow\s+run\b"
+    r"|\baz\s+ml\s+job\s+create\b"
+    r"|\bkedro\s+run\b"
+    r"|\bzenml\b[^|;&]*\brun\b"
+    r"|\bdatabricks\s+bundle\s+run\b",
+    _I,
+)
+#: A script matched by _TRAIN is not training when its name says it does something else.
+_NOT_TRAIN = re.compile(r"deploy|scor|infer|serv|test|monitor|drift", _I)
+_DEPLOY = re.compile(
+    r"\baz\s+ml\s+(online-deployment|online-endpoint|batch-endpoint|batch-deployment)"
+    r"\s+(create|update)\b"
+    r"|\baz\s+(containerapp|webapp|functionapp)\s+(create|update|deploy|up)\b"
+    r"|\baz\s+(webapp|functionapp)\s+(deployment\s+source\s+config-zip|config\s+container\s+set)\b"
+    r"|\baz\s+containerapp\s+revision\s+copy\b"
+    r"|\bkubectl\s+(apply|set\s+image|rollout\s+(restart|undo|resume)|create\s+deployment|replace)\b"
+    r"|\bhelm\s+(upgrade|install)\b"
+    r"|\b(terraform|terragrunt|tofu)\s+apply\b"
+    r"|\baz\s+deployment\s+(group|sub|mg|tenant)\s+create\b"
+    r"|\baz\s+stack\s+(group|sub|mg)\s+create\b"
+    r"|\b(docker|podman)\s+(image\s+)?push\b"
+    r"|\bdocker\s+buildx\s+build\b.*\s--push\b"
+    r"|\bgcloud\s+(run|app|functions)\s+deploy\b"
+    r"|\bdatabricks\s+bundle\s+deploy\b"
+    r"|\baws\s+ecs\s+update-service\b|\b(sam|cdk|serverless|sls)\s+deploy\b|\bpulumi\s+up\b"
+    r"|\b(kubernetesDeploy|azureWebAppPublish|azureFunctionAppPublish|acsDeploy)\b",
+    _I,
+)
+#: Only a hint: a script or target named deploy, whose content we do not read.
+_DEPLOY_HINT = re.compile(
+    r"\b(make|just|task)\s+(deploy|release)\b|[\w./-]*deploy[\w-]*\.(sh|py|ps1)\b"
+    r"|\bpython[\d.]*\s+-m\s+[\w.]*deploy\w*",
+    _I,
+)
+_DEPLOY_ACTIONS = (
+    "azure/webapps-deploy",
+    "azure/k8s-deploy",
+    "azure/container-apps-deploy-action",
+    "azure/arm-deploy",
+    "azure/functions-action",
+    "azure/static-web-apps-deploy",
+    "google-github-actions/deploy-cloudrun",
+    "google-github-actions/deploy-appengine",
+    "aws-actions/amazon-ecs-deploy-task-definition",
+    "akhileshns/heroku-deploy",
+)
+_DEPLOY_TASKS = (
+    "azurewebapp@",
+    "azurermwebappdeployment@",
+    "azurewebappcontainer@",
+    "azurefunctionapp@",
+    "azurefunctionappcontainer@",
+    "azurecontainerapps@",
+    "azureresourcemanagertemplatedeployment@",
+    "azureresourcegroupdeployment@",
+    "kubernetesmanifest@",
+)
+_RELEASE = re.compile(
+    r"\btwine\s+upload\b|\b(poetry|uv|hatch|flit|pdm)\s+publish\b|\bgh\s+release\s+create\b"
+    r"|\bsemantic-release\b|\bnpm\s+publish\b",
+    _I,
+)
+_RELEASE_ACTIONS = (
+    "pypa/gh-action-pypi-publish",
+    "softprops/action-gh-release",
+    "actions/create-release",
+    "ncipollo/release-action",
+    "python-semantic-release/",
+    "googleapis/release-please-action",
+    "google-github-actions/release-please-action",
+)
+_DISPATCH = re.compile(
+    r"\bgh\s+workflow\s+run\b|\bgh\s+api\b.*dispatches|\bcurl\b.*/dispatches\b"
+    r"|\baz\s+pipelines\s+run\b|\baz\s+ml\s+job\s+create\b|\bcurl\b.*trigger/pipeline"
+    r"|createDispatchEvent|createWorkflowDispatch|repository_dispatch|\bjenkins\s+build\b",
+    _I,
+)
+_DISPATCH_ACTIONS = (
+    "peter-evans/repository-dispatch",
+    "benc-uk/workflow-dispatch",
+    "convictional/trigger-workflow-and-wait",
+    "the-actions-org/workflow-dispatch",
+)
+_DRIFT = re.compile(
+    r"drift|evidently|nannyml|alibi[_-]detect|ks_2samp|population[_ -]stability", _I
+)
+_VALIDATION = re.compile(
+    r"evaluat\w*|validat\w*|parity|compar\w*|champion|challenger|promot\w*|\bgate\b", _I
+)
+#: Validation of something else than a model (infrastructure, config, data schema).
+_NOT_MODEL_VALIDATION = re.compile(
+    r"\b(terraform|terragrunt|bicep|helm|kubectl|kubeval|yamllint|actionlint|arm-ttk|"
+    r"openapi|jsonschema|pre-commit|pip|az\s+deployment|cfn-lint|schema|config|yaml|json|"
+    r"lint|data)\b",
+    _I,
+)
+#: Validation words that are about models even without the word "model".
+_MODEL_VALIDATION_WORDS = re.compile(r"evaluat|champion|challenger|parity|promot", _I)
+_MODEL_WORDS = re.compile(r"model|onnx|metric|champion|challenger|parity|quality", _I)
+_RUNNER = re.compile(
+    r"\b(python[\d.]*|make|dvc|mlflow|pytest|uv\s+run|poetry\s+run|hatch\s+run|az\s+ml)\b"
+    r"|\.(py|sh)\b",
+    _I,
+)
+#: Environments used to publish packages or docs, not to deploy a service.
+_NOT_DEPLOY_ENVS = frozenset({"pypi", "testpypi", "test-pypi", "github-pages"})
+_TRAIN_NAME = re.compile(r"(^|[^a-z])(re)?train", _I)
+_DEPLOY_NAME = re.compile(r"deploy|release", _I)
+_PROD = re.compile(r"(^|[^a-z])prod(uction)?([^a-z]|$)", _I)
+_SEGMENTS = re.compile(r"&&|\|\||;|\|")
+_INSTALLISH = re.compile(
+    r"\b(pip3?|uv|poetry|conda|mamba|micromamba|pipx|apt(-get)?|npm|yarn|pdm|brew|choco)\b"
+    r".*\b(install|add|sync)\b",
+    _I,
+)
+_ECHOISH = re.compile(r"^\s*(echo|printf|cat|#)\b", _I)
+
+
+def _segments(text: str) -> list[str]:
+    return [s for s in _SEGMENTS.split(text) if s.strip()]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _kinds(text: str) -> frozenset[str]:
+    """What a command does, computed once per distinct command text.
+
+    Kinds: build, test, train, deploy, deploy_hint, release, dispatch, drift, validate.
+    Echoed text is nothing; an install segment only counts as a build.
+    """
+    kinds: set[str] = set()
+    for seg in _segments(text):
+        if _ECHOISH.match(seg):
+            continue
+        if _BUILD.search(seg):
+            kinds.add("build")
+        if _INSTALLISH.search(seg):
+            continue
+        checks = (
+            ("test", _TEST),
+            ("deploy", _DEPLOY),
+            ("deploy_hint", _DEPLOY_HINT),
+            ("release", _RELEASE),
+            ("dispatch", _DISPATCH),
+            ("drift", _DRIFT),
+        )
+        kinds.update(kind for kind, rx in checks if rx.search(seg))
+        m = _TRAIN.search(seg)
+        if m and not _NOT_TRAIN.search(m.group(0)):
+            kinds.add("train")
+        if _validates(seg):
+            kinds.add("validate")
+    return frozenset(kinds)
+
+
+def _does(kind: str) -> Callable[[str], bool]:
+    """A predicate: the command text does ``kind``."""
+    return lambda text: kind in _kinds(text)
+
+
+def _uses(step: Step, prefixes: tuple[str, ...]) -> bool:
+    low = step.uses.lower()
+    return bool(low) and low.startswith(prefixes)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _ev(snap: RepoSnapshot, path: str, line: int, note: str, weak: bool = False) -> Evidence:
+    return Evidence(path, line or None, source_line(snap, path, line), note, weak)
+
+
+def _who(p: Pipeline, j: Job) -> str:
+    return f"{p.title} {'stage' if p.provider == 'jenkins' else 'job'} '{j.title}'"
+
+
+def _active(model: CIModel) -> Iterator[tuple[Pipeline, Job]]:
+    for p in model.pipelines:
+        for j in p.active_jobs:
+            yield p, j
+
+
+def _first(job: Job, pred: Callable[[str], bool]) -> tuple[Step, Command] | None:
+    """The first active step command for which ``pred(text)`` holds."""
+    for step in job.active_steps:
+        for cmd in step.commands:
+            if pred(cmd.text):
+                return step, cmd
+    return None
+
+
+def _outside_pr(model: CIModel, p: Pipeline, j: Job) -> bool:
+    """The job runs on something other than pull requests."""
+    return any(t.kind != "pull_request" for t in model.job_triggers(p, j))
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    path: str
+    line: int
+    note: str
+    weak: bool = False
+
+
+def _deploy_hit(p: Pipeline, j: Job) -> _Hit | None:
+    """Where the job deploys (strongest evidence first), or None."""
+    for step in j.active_steps:
+        if _uses(step, _DEPLOY_ACTIONS) or _uses(step, _DEPLOY_TASKS):
+            return _Hit(step.path, step.line, f"{_who(p, j)} deploys with {step.uses}")
+        if _uses(step, ("docker/build-push-action",)) and step.input("push").lower() == "true":
+            return _Hit(step.path, step.line, f"{_who(p, j)} pushes an image ({step.uses})")
+        for cmd in step.commands:
+            if "deploy" in _kinds(cmd.text):
+                return _Hit(step.path, cmd.line, f"{_who(p, j)} deploys")
+    if j.deployment:
+        what = "Azure deployment job" if p.provider == "azure" else "deployment job"
+        return _Hit(
+            j.path,
+            j.environment_line or j.line,
+            f"{p.title} {what} '{j.title}' targets environment '{j.environment}'",
+        )
+    hint = _first(j, _does("deploy_hint"))
+    if hint is not None:
+        return _Hit(
+            hint[0].path,
+            hint[1].line,
+            f"{_who(p, j)} runs a deploy script (its content was not checked)",
+            weak=True,
+        )
+    if j.environment and j.environment.lower() not in _NOT_DEPLOY_ENVS:
+        return _Hit(
+            j.path,
+            j.environment_line or j.line,
+            f"{_who(p, j)} targets environment '{j.environment}' but no deploy command "
+            "was recognised",
+            weak=True,
+        )
+    if "deploy" in j.title.lower() and j.active_steps:
+        return _Hit(
+            j.path,
+            j.line,
+            f"{_who(p, j)} is named like a deployment; no deploy command seen",
+            weak=True,
+        )
+    return None
+
+
+def _release_hit(p: Pipeline, j: Job) -> _Hit | None:
+    for step in j.active_steps:
+        if _uses(step, _RELEASE_ACTIONS) or step.uses.lower().startswith("githubrelease@"):
+            return _Hit(step.path, step.line, f"{_who(p, j)} publishes a release ({step.uses})")
+        for cmd in step.commands:
+            if "release" in _kinds(cmd.text):
+                return _Hit(step.path, cmd.line, f"{_who(p, j)} publishes a release")
+    return None
+
+
+def _train_hit(p: Pipeline, j: Job) -> _Hit | None:
+    found = _first(j, _does("train"))
+    if found is not None:
+        return _Hit(found[0].path, found[1].line, f"{_who(p, j)} runs training")
+    if _TRAIN_NAME.search(j.title) and j.active_steps:
+        return _Hit(
+            j.path,
+            j.line,
+            f"{_who(p, j)} is named like training; no training command seen",
+            weak=True,
+        )
+    for step in j.active_steps:
+        if _TRAIN_NAME.search(step.name) and step.commands:
+            return _Hit(
+                step.path,
+                step.line,
+                f"{_who(p, j)} has a step named like training ('{step.name}')",
+                weak=True,
+            )
+    return None
+
+
+def _pipeline_trains(model: CIModel, path: str, seen: frozenset[str] = frozenset()) -> bool:
+    """Some active job of the pipeline at ``path`` (or a pipeline it calls) trains."""
+    pipeline = model.by_path(path)
+    if pipeline is None or path in seen:
+        return False
+    for j in pipeline.active_jobs:
+        hit = _train_hit(pipeline, j)
+        if (hit is not None and not hit.weak) or (
+            j.calls and _pipeline_trains(model, j.calls, seen | {path})
+        ):
+            return True
+    return False
+
+
+def _trigger_text(t: Trigger) -> str:
+    if t.kind == "tag":
+        return "release publication" if t.event == "release" else "tags"
+    if t.kind == "push":
+        return "pushes to the main branch"
+    return f"completion of {t.detail or 'another pipeline'}"
+
+
+def _automatic_release_trigger(t: Trigger) -> tuple[bool, bool]:
+    """(fires automatically on main or tags, only weakly known)."""
+    if t.kind == "tag" or t.on_main:
+        return True, t.implicit and t.event == "scm"
+    if t.kind == "dispatch" and t.event in ("workflow_run", "resources.pipelines"):
+        # Chained after another pipeline: automatic; on main only if its filter says so.
+        return True, not (t.branches and covers_main(t.branches, t.exclude))
+    return False, False
+
+
+# ---------------------------------------------------------------------- the signals
+
+
+@signal(
+    "ci_config", "A CI pipeline (GitHub Actions, Azure Pipelines, GitLab CI, Jenkins) defines jobs."
+)
+def ci_config(snap: RepoSnapshot) -> SignalResult:
+    """One evidence per pipeline file with at least one active job, naming the provider."""
+    evidence: list[Evidence] = []
+    for p in load_ci(snap).pipelines:
+        jobs = p.active_jobs
+        if not jobs:
+            continue
+        first = jobs[0]
+        line = first.line if first.path == p.path else 1
+        note = f"{p.title} pipeline '{p.name}' defines {len(jobs)} active job(s)"
+        evidence.append(_ev(snap, p.path, line, note))
+    return result("ci_config", evidence)
+
+
+@signal("ci_builds", "A CI job installs, builds or lints the code.")
+def ci_builds(snap: RepoSnapshot) -> SignalResult:
+    """Install, build, lint or type-check commands (``pip install``, ``docker build``, ``ruff``)."""
+    evidence: list[Evidence] = []
+    for p, j in _active(load_ci(snap)):
+        found = _first(j, _does("build"))
+        if found is not None:
+            note = f"{_who(p, j)} installs, builds or lints the code"
+            evidence.append(_ev(snap, found[0].path, found[1].line, note))
+            continue
+        for step in j.active_steps:
+            if _uses(step, ("docker/build-push-action", "docker/bake-action")):
+                evidence.append(_ev(snap, step.path, step.line, f"{_who(p, j)} builds an image"))
+                break
+    return result("ci_builds", evidence)
+
+
+@signal("ci_runs_tests", "A CI job runs the test suite.")
+def ci_runs_tests(snap: RepoSnapshot) -> SignalResult:
+    """Test runners (pytest, unittest, tox, nox, ``make test``); installing pytest is not one."""
+    evidence: list[Evidence] = []
+    for p, j in _active(load_ci(snap)):
+        found = _first(j, _does("test"))
+        if found is not None:
+            note = f"{_who(p, j)} runs tests"
+            evidence.append(_ev(snap, found[0].path, found[1].line, note))
+    return result("ci_runs_tests", evidence)
+
+
+@signal("ci_trains", "A CI job runs model training or the training pipeline.")
+def ci_trains(snap: RepoSnapshot) -> SignalResult:
+    """Training commands; a job or step only *named* like training is weak evidence."""
+    evidence: list[Evidence] = []
+    for p, j in _active(load_ci(snap)):
+        hit = _train_hit(p, j)
+        if hit is not None:
+            evidence.append(_ev(snap, hit.path, hit.line, hit.note, hit.weak))
+    return result("ci_trains", evidence)
+
+
+@signal("ci_deploys", "A CI job (not restricted to pull requests) deploys.")
+def ci_deploys(snap: RepoSnapshot) -> SignalResult:
+    """Deploy commands, tasks, actions or deployment jobs, outside pull-request-only jobs."""
+    model = load_ci(snap)
+    evidence: list[Evidence] = []
+    for p, j in _active(model):
+        if not _outside_pr(model, p, j):
+            continue
+        hit = _deploy_hit(p, j)
+        if hit is not None:
+            evidence.append(_ev(snap, hit.path, hit.line, hit.note, hit.weak))
+    return result("ci_deploys", evidence)
+
+
+@signal("ci_environments", "CI deploys to two or more distinct named environments.")
+def ci_environments(snap: RepoSnapshot) -> SignalResult:
+    """Distinct environment names of deploying jobs; found with two or more."""
+    model = load_ci(snap)
+    seen: dict[str, Evidence] = {}
+    for p, j in _active(model):
+        if _deploy_hit(p, j) is None:
+            continue
+        for env in model.environments(p, j):
+            key = env.strip().lower()
+            if not key or "${{" in key or key in seen:
+                continue
+            note = f"{_who(p, j)} deploys to environment '{env.strip()}'"
+            seen[key] = _ev(snap, j.path, j.environment_line or j.line, note)
+    evidence = list(seen.values())
+    return result("ci_environments", evidence, found=len(evidence) >= 2)
+
+
+@signal("ci_manual_approval", "A deployment to production waits for a person's approval.")
+def ci_manual_approval(snap: RepoSnapshot) -> SignalResult:
+    """A person gates the production deployment (protected environment, manual task or job)."""
+    model = load_ci(snap)
+    evidence: list[Evidence] = []
+    for p, j in _active(model):
+        if p.provider == "github":
+            envs = [e for e in model.environments(p, j) if _PROD.search(e)]
+            if envs:
+                note = (
+                    f"{_who(p, j)} deploys to environment '{envs[0]}'; approval rules are "
+                    "configured in the repository settings"
+                )
+                evidence.append(_ev(snap, j.path, j.environment_line or j.line, note))
+            for step in j.approval_steps:
+                note = f"{_who(p, j)} waits for a manual approval ({step.uses})"
+                evidence.append(_ev(snap, step.path, step.line, note))
+        elif p.provider == "azure":
+            for step in j.approval_steps:
+                note = f"{_who(p, j)} waits for a person ({step.uses})"
+                evidence.append(_ev(snap, step.path, step.line, note))
+            if j.deployment:
+                prod = bool(_PROD.search(j.environment))
+                note = (
+                    f"{_who(p, j)} is a deployment job to environment '{j.environment}'; "
+                    "approvals and checks are configured on the environment in Azure DevOps"
+                )
+                if not prod:
+                    note += " (not a production environment)"
+                evidence.append(
+                    _ev(snap, j.path, j.environment_line or j.line, note, weak=not prod)
+                )
+        elif p.provider == "gitlab":
+            if j.manual and (
+                j.deployment
+                or _DEPLOY_NAME.search(f"{j.title} {j.stage}")
+                or _deploy_hit(p, j) is not None
+            ):
+                note = f"{_who(p, j)} deploys only when started by a person (when: manual)"
+                evidence.append(_ev(snap, j.path, j.line, note))
+        else:
+            for step in j.approval_steps:
+                note = f"{_who(p, j)} waits for a person (input step)"
+                evidence.append(_ev(snap, step.path, step.line, note))
+    return result("ci_manual_approval", evidence)
+
+
+@signal("ci_schedule", "Some CI pipeline runs on a schedule.")
+def ci_schedule(snap: RepoSnapshot) -> SignalResult:
+    """Schedule triggers (cron, GitLab schedule rules) of pipelines that have active jobs."""
+    evidence: list[Evidence] = []
+    for p in load_ci(snap).pipelines:
+        if not p.active_jobs:
+            continue
+        for t in p.triggers:
+            if t.kind == "schedule":
+                when = f" (cron '{t.detail}')" if t.detail else ""
+                note = f"{p.title} pipeline '{p.name}' runs on a schedule{when}"
+                evidence.append(_ev(snap, t.path, t.line, note))
+    return result("ci_schedule", evidence)
+
+
+@signal(
+    "ci_release_on_tag_or_main",
+    "A release/deploy pipeline runs automatically on tags or pushes to the main branch.",
+)
+def ci_release_on_tag_or_main(snap: RepoSnapshot) -> SignalResult:
+    """Deploy/release jobs whose triggers fire on tags, main pushes or chained runs."""
+    model = load_ci(snap)
+    evidence: list[Evidence] = []
+    seen: set[tuple[str, int]] = set()
+    for p, j in _active(model):
+        hit = _deploy_hit(p, j) or _release_hit(p, j)
+        if hit is None:
+            continue
+        for t in model.job_triggers(p, j):
+            auto, weak = _automatic_release_trigger(t)
+            if not auto:
+                continue
+            path, line = (j.path, j.line) if t.implicit else (t.path, t.line)
+            if (path, line) in seen:
+                continue
+            seen.add((path, line))
+            default = t.implicit and t.kind == "push" and not t.branches
+            how = "every push (the provider's default trigger)" if default else ""
+            note = f"{_who(p, j)} deploys or releases automatically on {how or _trigger_text(t)}"
+            if t.kind == "push" and t.implicit and p.provider == "jenkins":
+                note += " (assuming the Jenkins job builds on SCM changes)"
+            evidence.append(_ev(snap, path, line, note, weak or hit.weak))
+    return result("ci_release_on_tag_or_main", evidence)
+
+
+@signal(
+    "ci_model_validation",
+    "CI validates the model (evaluation, parity, champion/challenger) before release.",
+)
+def ci_model_validation(snap: RepoSnapshot) -> SignalResult:
+    """Model evaluation/parity/champion-challenger steps in jobs that run outside pull requests."""
+    model = load_ci(snap)
+    evidence: list[Evidence] = []
+    for p, j in _active(model):
+        if not _outside_pr(model, p, j):
+            continue
+        hit: _Hit | None = None
+        for step in j.active_steps:
+            for cmd in step.commands:
+                if "validate" in _kinds(cmd.text):
+                    hit = _Hit(step.path, cmd.line, f"{_who(p, j)} validates the model")
+                    break
+            if hit is None and _validation_name(step.name):
+                hit = _Hit(
+                    step.path,
+                    step.line,
+                    f"{_who(p, j)} has a validation step ('{step.name}'); its command was "
+                    "not recognised",
+                    weak=True,
+                )
+            if hit is not None:
+                break
+        if hit is None and _validation_name(j.title) and j.active_steps:
+            hit = _Hit(j.path, j.line, f"{_who(p, j)} is named like model validation", weak=True)
+        if hit is not None:
+            evidence.append(_ev(snap, hit.path, hit.line, hit.note, hit.weak))
+    return result("ci_model_validation", evidence)
+
+
+def _validates(seg: str) -> bool:
+    """One command segment runs a model validation (not infra/config/data validation)."""
+    if not _VALIDATION.search(seg) or not _RUNNER.search(seg):
+        return False
+    return not (_NOT_MODEL_VALIDATION.search(seg) and not _MODEL_WORDS.search(seg))
+
+
+def _validation_name(name: str) -> bool:
+    """A step/job name that says it validates a model ("Evaluate", "Compare with champion")."""
+    if not name or not _VALIDATION.search(name):
+        return False
+    return bool(_MODEL_WORDS.search(name) or _MODEL_VALIDATION_WORDS.search(name))
+
+
+# ---------------------------------------------------------------------- retraining
+
+
+@signal("scheduled_retraining", "A scheduled pipeline runs training.")
+def scheduled_retraining(snap: RepoSnapshot) -> SignalResult:
+    """Training under a schedule: CI, Azure ML schedule YAML, or an Airflow DAG."""
+    model = load_ci(snap)
+    evidence: list[Evidence] = []
+    for p, j in _active(model):
+        schedules = [t for t in model.job_triggers(p, j) if t.kind == "schedule"]
+        if not schedules:
+            continue
+        hit = _train_hit(p, j)
+        if hit is None:
+            continue
+        cron = next((t.detail for t in schedules if t.detail), "")
+        when = f" (cron '{cron}')" if cron else ""
+        note = f"{_who(p, j)} runs training on a schedule{when}"
+        evidence.append(_ev(snap, hit.path, hit.line, note, hit.weak))
+    ci_paths = {src for p in model.pipelines for src in p.sources}
+    evidence.extend(_azureml_schedules(snap, ci_paths))
+    evidence.extend(_airflow_schedules(snap))
+    return result("scheduled_retraining", evidence)
+
+
+def _azureml_schedules(snap: RepoSnapshot, ci_paths: set[str]) -> list[Evidence]:
+    """Azure ML schedule YAML (``type: schedule`` + ``create_job``) of a training job."""
+    out: list[Evidence] = []
+    for path in _candidates(snap).schedule_yaml:
+        if path in ci_paths:
+            continue
+        doc = load_yaml(snap, path)
+        if doc is None or "create_job" not in doc:
+            continue
+        if doc.str("type") != "schedule" and "trigger" not in doc:
+            continue
+        if not _schedule_trains(snap, path, doc):
+            continue
+        trigger = doc.get("trigger")
+        what = ""
+        if isinstance(trigger, YMap):
+            what = trigger.str("expression") or trigger.str("frequency")
+        note = "Azure ML schedule creates a training job" + (f" ({what})" if what else "")
+        out.append(_ev(snap, path, doc.key_line("create_job"), note))
+    return out
+
+
+def _schedule_trains(snap: RepoSnapshot, path: str, doc: YMap) -> bool:
+    texts = [doc.str("name"), doc.str("display_name"), doc.str("description")]
+    job = doc.get("create_job")
+    refs: list[str] = []
+    if isinstance(job, str):
+        refs.append(job)
+    elif isinstance(job, YMap):
+        texts.extend(_scalars(job, 0))
+        refs.append(job.str("job"))
+    texts.extend(refs)
+    if any("train" in t.lower() for t in texts):
+        return True
+    for ref in refs:
+        target = ref.removeprefix("file:").strip()
+        if not target.endswith((".yml", ".yaml")):
+            continue
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        full = posixpath.normpath(posixpath.join(folder, target))
+        if snap.exists(full):
+            text = snap.read_text(full) or ""
+            if "train" in text.lower():
+                return True
+    return False
+
+
+def _scalars(value: object, depth: int) -> list[str]:
+    if depth > 6:
+        return []
+    if isinstance(value, YMap):
+        return [s for v in value.values() for s in _scalars(v, depth + 1)]
+    if isinstance(value, YList):
+        return [s for v in value for s in _scalars(v, depth + 1)]
+    return [str(value)] if value is not None else []
+
+
+def _is_test_path(path: str) -> bool:
+    slashed = "/" + path
+    if "/tests/" in slashed or "/test/" in slashed:
+        return True
+    name = slashed.rsplit("/", 1)[-1]
+    return name.startswith("test_") or name.endswith("_test.py")
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidates:
+    """Non-CI files the retraining signals may read, selected by path in one pass."""
+
+    schedule_yaml: tuple[str, ...]
+    dag_modules: tuple[str, ...]
+
+
+def _candidates(snap: RepoSnapshot) -> _Candidates:
+    cached = snap.cache.get("ci.candidates")
+    if isinstance(cached, _Candidates):
+        return cached
+    schedules: list[str] = []
+    dags: list[str] = []
+    for entry in snap.files:
+        path = entry.path
+        if path.endswith(".py"):
+            if "dag" in path.lower() and not _is_test_path(path):
+                dags.append(path)
+        elif path.endswith((".yml", ".yaml")) and "schedule" in path.lower():
+            schedules.append(path)
+    found = _Candidates(tuple(schedules), tuple(dags))
+    snap.cache["ci.candidates"] = found
+    return found
+
+
+def _airflow_schedules(snap: RepoSnapshot) -> list[Evidence]:
+    """Airflow DAGs with a schedule whose tasks train (found by path, parsed with ast)."""
+    out: list[Evidence] = []
+    for path in _candidates(snap).dag_modules:
+        text = snap.read_text(path)
+        if text is None or ("DAG" not in text and "@dag" not in text):
+            continue
+        if "train" not in text.lower():
+            continue
+        tree = _parse_python(snap, path, text)
+        if tree is None:
+            continue
+        live = list(_live_nodes(tree))
+        if not any(_mentions_training(n) for n in live):
+            continue
+        for node in live:
+            if not isinstance(node, ast.Call) or _call_name(node.func) not in ("DAG", "dag"):
+                continue
+            for kw in node.keywords:
+                if kw.arg in ("schedule", "schedule_interval", "timetable") and not (
+                    isinstance(kw.value, ast.Constant) and kw.value.value in (None, "None")
+                ):
+                    sched = ast.unparse(kw.value)[:40]
+                    note = f"Airflow DAG scheduled {sched} runs training"
+                    out.append(_ev(snap, path, node.lineno, note))
+                    break
+    return out
+
+
+# ---------------------------------------------------------------------- drift -> retraining
+
+
+@signal(
+    "drift_triggered_retraining",
+    "Detected drift triggers retraining (a CI step or code dispatches the training pipeline).",
+)
+def drift_triggered_retraining(snap: RepoSnapshot) -> SignalResult:
+    """A drift result gates training or a dispatch of it (in CI or in drift code)."""
+    model = load_ci(snap)
+    evidence: list[Evidence] = []
+    for p in model.pipelines:
+        evidence.extend(_drift_in_pipeline(snap, model, p))
+    evidence.extend(_drift_workflow_run(snap, model))
+    if not evidence:
+        evidence.extend(_drift_from_code(snap, model))
+    return result("drift_triggered_retraining", evidence)
+
+
+def _is_drift_step(step: Step) -> bool:
+    return bool(
+        _DRIFT.search(f"{step.name} {step.id} {step.uses}")
+        or any("drift" in _kinds(c.text) for c in step.commands)
+    )
+
+
+def _retrains(step: Step) -> bool:
+    return any(_kinds(c.text) & {"dispatch", "train"} for c in step.commands) or _uses(
+        step, _DISPATCH_ACTIONS
+    )
+
+
+def _job_retrains(model: CIModel, j: Job) -> bool:
+    return any(_retrains(s) for s in j.active_steps) or bool(
+        j.calls and _pipeline_trains(model, j.calls)
+    )
+
+
+def _drift_in_pipeline(snap: RepoSnapshot, model: CIModel, p: Pipeline) -> list[Evidence]:
+    out: list[Evidence] = []
+    drift_jobs: set[str] = set()
+    for j in p.active_jobs:
+        steps = j.active_steps
+        drift_ids: list[str] = []
+        drift_seen = False
+        for step in steps:
+            if (
+                drift_seen
+                and _retrains(step)
+                and _refers_to_drift(step.condition, drift_ids, failure_counts=True)
+            ):
+                note = f"{_who(p, j)} retrains or dispatches training when the drift step says so"
+                out.append(_ev(snap, step.path, step.line, note))
+                return out
+            if _is_drift_step(step):
+                drift_seen = True
+                if step.id:
+                    drift_ids.append(step.id)
+                # One script that computes drift, then dispatches or trains.
+                after = _after_drift(step)
+                if after is not None:
+                    note = f"{_who(p, j)} computes drift, then dispatches or runs training"
+                    out.append(_ev(snap, step.path, after.line, note))
+                    return out
+        if drift_seen:
+            drift_jobs.add(j.id)
+    for j in p.active_jobs:
+        if j.id in drift_jobs or not _job_retrains(model, j):
+            continue
+        needs_drift = bool(set(j.needs) & drift_jobs)
+        if _refers_to_drift(j.condition, sorted(drift_jobs), failure_counts=needs_drift) and (
+            needs_drift or "drift" in j.condition.lower()
+        ):
+            note = f"{_who(p, j)} retrains only when the drift job reports drift"
+            out.append(_ev(snap, j.path, j.line, note))
+            return out
+    return out
+
+
+def _after_drift(step: Step) -> Command | None:
+    """A dispatch or training command that follows a drift command in the same script."""
+    drift = False
+    for cmd in step.commands:
+        for seg in _segments(cmd.text):
+            if drift and _kinds(seg) & {"dispatch", "train"}:
+                return cmd
+            if _DRIFT.search(seg) and not _INSTALLISH.search(seg):
+                drift = True
+    return None
+
+
+def _refers_to_drift(condition: str, ids: list[str], failure_counts: bool) -> bool:
+    """The condition reads the drift check's result (its outputs, or its failure)."""
+    if not condition:
+        return False
+    low = condition.lower()
+    if "drift" in low:
+        return True
+    if failure_counts and re.search(r"\b(failure|failed)\(\)", low):
+        return True
+    return any(
+        re.search(rf"\b(steps|needs|dependencies)\.{re.escape(i.lower())}\.", low) for i in ids
+    )
+
+
+def _drift_workflow_run(snap: RepoSnapshot, model: CIModel) -> list[Evidence]:
+    """A training workflow started by completion of a workflow that computes drift."""
+    out: list[Evidence] = []
+    drift_names = {
+        p.name.lower()
+        for p in model.pipelines
+        if p.provider == "github"
+        and any(_is_drift_step(s) for j in p.active_jobs for s in j.active_steps)
+    }
+    for p in model.pipelines:
+        if not _pipeline_trains(model, p.path):
+            continue
+        for t in p.triggers:
+            if t.event != "workflow_run":
+                continue
+            names = {n.strip().lower() for n in t.detail.split(",") if n.strip()}
+            if names & drift_names or "drift" in t.detail.lower():
+                note = (
+                    f"{p.title} training pipeline '{p.name}' runs after the drift workflow "
+                    f"({t.detail})"
+                )
+                out.append(_ev(snap, t.path, t.line, note))
+    return out
+
+
+#: Which provider's pipelines a dispatch mechanism in code can start.
+_CODE_DISPATCH = (
+    (re.compile(r"/dispatches\b|\bgh\s+workflow\s+run\b|create_(repository_)?dispatch"), "github"),
+    (re.compile(r"_apis/(pipelines|build/builds)|\baz\s+pipelines\s+run\b"), "azure"),
+    (re.compile(r"/trigger/pipeline\b|/api/v4/projects/.*/pipeline"), "gitlab"),
+    (re.compile(r"buildWithParameters|/job/[^/]+/build\b"), "jenkins"),
+)
+_CODE_PREFILTER = ("dispatch", "workflow", "_apis/", "trigger/pipeline", "pipelines", "build")
+
+
+def _drift_from_code(snap: RepoSnapshot, model: CIModel) -> list[Evidence]:
+    """A dispatchable training pipeline plus code that dispatches it when drift is found."""
+    targets: dict[str, tuple[Pipeline, Trigger | None]] = {}
+    for p in model.pipelines:
+        if p.provider in targets or not p.active_jobs or not _pipeline_trains(model, p.path):
+            continue
+        if p.provider == "github":
+            t = next(
+                (t for t in p.triggers if t.event in ("repository_dispatch", "workflow_dispatch")),
+                None,
+            )
+            if t is not None:
+                targets["github"] = (p, t)
+        else:
+            # Azure, GitLab and Jenkins pipelines can all be started through their API.
+            targets[p.provider] = (p, None)
+    if not targets:
+        return []
+    for provider, path, line in _python_dispatchers(snap):
+        if provider not in targets:
+            continue
+        p, t = targets[provider]
+        how = f" ({t.event})" if t is not None else ""
+        out = [
+            _ev(
+                snap,
+                path,
+                line,
+                f"code that computes drift dispatches the {p.title} training pipeline",
+            ),
+            _ev(
+                snap,
+                t.path if t is not None else p.path,
+                t.line if t is not None else 1,
+                f"{p.title} training pipeline '{p.name}' can be dispatched{how}",
+            ),
+        ]
+        return out
+    return []
+
+
+def _python_dispatchers(snap: RepoSnapshot) -> list[tuple[str, str, int]]:
+    """(provider, path, line) of pipeline dispatches in non-test modules that compute drift."""
+    key = "ci.drift_dispatch"
+    cached = snap.cache.get(key)
+    if isinstance(cached, list):
+        return cached
+    found: list[tuple[str, str, int]] = []
+    for entry in snap.files:
+        path = entry.path
+        if not path.endswith(".py") or _is_test_path(path):
+            continue
+        text = snap.read_text(path)
+        if text is None:
+            continue
+        low = text.lower()
+        if not _DRIFT.search(low) or not any(k in low for k in _CODE_PREFILTER):
+            continue
+        tree = _parse_python(snap, path, text)
+        if tree is None:
+            continue
+        live = list(_live_nodes(tree))
+        if not any(_mentions_drift(n) for n in live):
+            continue
+        hit = _dispatch_in(live)
+        if hit is not None:
+            found.append((hit[0], path, hit[1]))
+    snap.cache[key] = found
+    return found
+
+
+def _dispatch_in(nodes: list[ast.AST]) -> tuple[str, int] | None:
+    for node in nodes:
+        if isinstance(node, ast.Call):
+            name = _call_name(node.func)
+            if name in ("create_dispatch", "create_repository_dispatch"):
+                return "github", node.lineno
+            words = [
+                a.value
+                for a in ast.walk(node)
+                if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            ]
+            joined = " ".join(words)
+            for rx, provider in _CODE_DISPATCH:
+                if rx.search(joined):
+                    return provider, node.lineno
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            value = node.value
+            if isinstance(value, ast.Constant | ast.JoinedStr):
+                words = [
+                    a.value
+                    for a in ast.walk(value)
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                ]
+                for rx, provider in _CODE_DISPATCH:
+                    if rx.search(" ".join(words)):
+                        return provider, node.lineno
+    return None
+
+
+def _mentions_drift(node: ast.AST) -> bool:
+    if isinstance(node, ast.Name):
+        return bool(_DRIFT.search(node.id)) or node.id == "psi"
+    if isinstance(node, ast.Attribute):
+        return bool(_DRIFT.search(node.attr))
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return bool(_DRIFT.search(node.name)) or node.name == "psi"
+    if isinstance(node, ast.alias):
+        return bool(_DRIFT.search(node.name))
+    return False
+
+
+def _mentions_training(node: ast.AST) -> bool:
+    text = ""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+    elif isinstance(node, ast.Name):
+        text = node.id
+    elif isinstance(node, ast.Attribute):
+        text = node.attr
+    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        text = node.name
+    return "train" in text.lower()
+
+
+def _call_name(func: ast.AST) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _live_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node except code under ``if False:``/``if 0:`` and docstrings."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Constant) and not node.test.value:
+            stack.extend(node.orelse)
+            continue
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _parse_python(snap: RepoSnapshot, path: str, text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        snap.record_unreadable(path, f"invalid Python: {first}")
+        return None

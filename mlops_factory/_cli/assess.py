@@ -1,0 +1,125 @@
+"""`mlops-factory assess`: score a repository against the maturity model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mlops_factory._assess.render import FORMATS
+
+HELP = "Score a repository against the five-level MLOps maturity model and plan the next steps."
+DESCRIPTION = """\
+Score a repository (git checkout or plain folder) against the MLOps maturity model:
+levels 0-4 over four dimensions (People, Model creation, Model release, Application
+integration), with the evidence for every finding and a remediation plan.
+
+Nothing in the repository is executed. People and process criteria are questions:
+asked on a terminal, read from --answers FILE otherwise; unanswered ones are shown
+as "not assessed" and never counted as met.
+
+Answers file (YAML):
+  rubric: mlops-maturity
+  answers:
+    PE-101: yes      # yes / no / n/a
+"""
+
+
+def _level(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a level (0-4)") from None
+    if not 0 <= value <= 4:
+        raise argparse.ArgumentTypeError(f"level must be 0-4 (got {value})")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
+    parser.add_argument("--rubric", metavar="FILE", help="a rubric YAML file (default: built-in)")
+    parser.add_argument("--answers", metavar="FILE", help="questionnaire answers (YAML)")
+    parser.add_argument("--save-answers", metavar="FILE", help="write the answers used to FILE")
+    parser.add_argument("--no-input", action="store_true", help="never prompt, even on a terminal")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="terminal", help="output format (default: terminal)"
+    )
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    parser.add_argument(
+        "--target", type=_level, metavar="N", help="plan the path up to level N (default: next)"
+    )
+    parser.add_argument(
+        "--fail-under",
+        type=_level,
+        metavar="N",
+        help="exit 1 when the overall level is below N (for CI gating)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mlops_factory._assess.pipeline import assess
+    from mlops_factory._assess.questions import (
+        ask_questions,
+        atomic_write,
+        load_answers,
+        save_answers,
+    )
+    from mlops_factory._assess.rubric import load_rubric
+    from mlops_factory._errors import ExitCode, FactoryError
+
+    if args.target is not None and args.target == 0:
+        raise FactoryError("--target must be 1 to 4", "level 0 needs no plan")
+    if not Path(args.path).is_dir():
+        raise FactoryError(f"{args.path} is not a folder", "pass the folder of a repository")
+    rubric = load_rubric(args.rubric)
+    answers = load_answers(args.answers, rubric) if args.answers else {}
+    interactive = (
+        not args.no_input
+        and not args.answers
+        and sys.stdin.isatty()
+        and (args.format == "terminal" or args.output)
+    )
+    if interactive and rubric.questions():
+        print(
+            "People and process questions (skip any you cannot answer; "
+            "skipped ones are reported as not assessed):",
+            file=sys.stderr,
+        )
+        answers = ask_questions(rubric, answers)
+    if args.save_answers:
+        save_answers(args.save_answers, answers, rubric)
+
+    result = assess(args.path, rubric=rubric, answers=answers, target=args.target)
+
+    if args.format == "terminal":
+        import io
+
+        from rich.console import Console
+
+        from mlops_factory._assess.render import print_terminal
+
+        if not args.output:
+            print_terminal(result, Console())
+        else:
+            console = Console(file=io.StringIO(), record=True, width=100)
+            print_terminal(result, console)
+            atomic_write(Path(args.output), console.export_text())
+            print(f"wrote terminal report to {args.output}", file=sys.stderr)
+    else:
+        from mlops_factory._assess.render import render
+
+        text = render(result, args.format, rubric=rubric)
+        if args.output:
+            atomic_write(Path(args.output), text)
+            print(f"wrote {args.format} report to {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+    if args.fail_under is not None and result.level < args.fail_under:
+        print(
+            f"level {result.level} is below --fail-under {args.fail_under}",
+            file=sys.stderr,
+        )
+        return int(ExitCode.GATE_FAILED)
+    return int(ExitCode.OK)

@@ -1,0 +1,51 @@
+"""Hand-built rubric pieces for stage tests (no YAML, no repo)."""
+
+from __future__ import annotations
+
+from mlops_factory._assess.model import (
+    Criterion,
+    Detection,
+    Effort,
+    Evidence,
+    Remediation,
+    SignalResult,
+)
+
+
+def criterion(
+    cid: str,
+    *,
+    signals: tuple[str, ...] = (),
+    any_of: tuple[str, ...] = (),
+    applies_if: tuple[str, ...] = (),
+    question: str | None = None,
+    component: str | None = "comp",
+    size: str = "S",
+    days: tuple[float, float] = (1, 2),
+) -> Criterion:
+    dims = {"PE": "people", "MC": "model_creation", "MR": "model_release"}
+    dims["AI"] = "application_integration"
+    return Criterion(
+        id=cid,
+        level=int(cid[3]),
+        dimension=dims[cid[:2]],
+        title=f"title of {cid}",
+        motivation="why",
+        detection=Detection("how", signals, any_of, applies_if, question),
+        remediation=Remediation(
+            text=f"do {cid}",
+            effort=Effort(size, days),  # type: ignore[arg-type]
+            success=f"{cid} done",
+            deliverable=f"{cid} deliverable",
+            component=None if question else component,
+        ),
+    )
+
+
+def found(name: str, *paths: str, weak: bool = False) -> SignalResult:
+    ev = tuple(Evidence(p, 1, "x", "seen", weak=weak) for p in paths or ("f.py",))
+    return SignalResult(name, True, ev)
+
+
+def absent(name: str) -> SignalResult:
+    return SignalResult(name, False)

@@ -1,0 +1,111 @@
+"""The dispatcher: every command wired, exit codes, errors without tracebacks, fast --help."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import subprocess
+import sys
+import types
+
+import pytest
+
+from mlops_factory._cli import COMMANDS, build_parser, main
+from mlops_factory._errors import ExitCode, FactoryError
+
+HEAVY = ("rich", "copier", "git", "onnxruntime", "numpy", "yaml", "questionary", "jinja2")
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_module_follows_the_contract(name: str) -> None:
+    module = importlib.import_module(f"mlops_factory._cli.{COMMANDS[name]}")
+    assert isinstance(module.HELP, str) and module.HELP
+    assert callable(module.add_arguments) and callable(module.run)
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+
+
+def test_every_command_is_reachable_from_the_parser() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(sub.choices) == list(COMMANDS)
+
+
+def test_help_and_version_exit_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    assert "Exit codes: 0 success, 1 gate failed" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+
+
+def test_no_command_prints_help_and_exits_two(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == ExitCode.USER_ERROR
+    assert "usage: mlops-factory" in capsys.readouterr().out
+
+
+def test_bad_flag_exits_two() -> None:
+    assert main(["assess", "--no-such-flag"]) == ExitCode.USER_ERROR
+
+
+def _fake(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
+    def run(args: argparse.Namespace) -> int:
+        raise exc
+
+    module = types.SimpleNamespace(HELP="x", add_arguments=lambda p: None, run=run)
+    original = build_parser
+
+    def patched() -> argparse.ArgumentParser:
+        parser = original()
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        sub.add_parser("boom").set_defaults(_module=module)
+        return parser
+
+    monkeypatch.setattr("mlops_factory._cli.build_parser", patched)
+
+
+def test_user_error_is_a_sentence_and_a_hint_without_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fake(monkeypatch, FactoryError("the thing is wrong", "do the other thing"))
+    assert main(["boom"]) == ExitCode.USER_ERROR
+    err = capsys.readouterr().err
+    assert err == "error: the thing is wrong\nhint: do the other thing\n"
+
+
+def test_bug_gets_a_traceback_and_a_request_to_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fake(monkeypatch, ZeroDivisionError("oops"))
+    assert main(["boom"]) == ExitCode.INTERNAL_ERROR
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert "ZeroDivisionError: oops" in err
+    assert "This is a bug in mlops-factory" in err and "Please report it" in err
+
+
+def test_ctrl_c_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fake(monkeypatch, KeyboardInterrupt())
+    assert main(["boom"]) == ExitCode.INTERRUPTED
+    assert capsys.readouterr().err == "\ninterrupted\n"
+
+
+def test_help_imports_no_heavy_library() -> None:
+    code = (
+        "import sys\n"
+        "from mlops_factory._cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_python_dash_m_entry_point() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlops_factory", "--version"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("mlops-factory ")
