@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from mlops_factory._assess.render import render as render_assessment
     from mlops_factory._assess.rubric import load_rubric
     from mlops_factory._onnx import ModelCheckReport, ProfileReport, check_model, profile_model
+    from mlops_factory._scaffold import Catalog, NewProjectResult, load_catalog, new_project
 
 _LAZY: dict[str, tuple[str, str]] = {
     "assess": ("mlops_factory._assess.pipeline", "assess"),
@@ -42,6 +43,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "profile_model": ("mlops_factory._onnx", "profile_model"),
     "ModelCheckReport": ("mlops_factory._onnx", "ModelCheckReport"),
     "ProfileReport": ("mlops_factory._onnx", "ProfileReport"),
+    "new_project": ("mlops_factory._scaffold", "new_project"),
+    "NewProjectResult": ("mlops_factory._scaffold", "NewProjectResult"),
+    "load_catalog": ("mlops_factory._scaffold", "load_catalog"),
+    "Catalog": ("mlops_factory._scaffold", "Catalog"),
     **{
         name: ("mlops_factory._assess.model", name)
         for name in (
@@ -60,6 +65,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 
 __all__ = [
     "Assessment",
+    "Catalog",
     "Criterion",
     "DimensionResult",
     "Evidence",
@@ -67,6 +73,7 @@ __all__ = [
     "FactoryError",
     "Finding",
     "ModelCheckReport",
+    "NewProjectResult",
     "Outcome",
     "Plan",
     "PlanStep",
@@ -75,7 +82,9 @@ __all__ = [
     "__version__",
     "assess",
     "check_model",
+    "load_catalog",
     "load_rubric",
+    "new_project",
     "profile_model",
     "render_assessment",
 ]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from mlops_factory._assess.snapshot import RepoSnapshot
+from mlops_factory._yamlsafe import safe_loader, too_deep
 
 Provider = Literal["github", "azure", "gitlab", "jenkins"]
 
@@ -434,33 +435,12 @@ class _YamlFailure(Exception):
     pass
 
 
-def _nesting_bound(text: str) -> int:
-    """An upper bound of a YAML text's nesting depth (flow brackets plus indentation)."""
-    depth = deepest = 0
-    if text.count("[") + text.count("{") > _C_LOADER_MAX_DEPTH:
-        for m in _BRACKETS.finditer(text):
-            depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
-            deepest = max(deepest, depth)
-    else:
-        deepest = text.count("[") + text.count("{")
-    indent = 0
-    for line in text.splitlines():
-        indent = max(indent, len(line) - len(line.lstrip(" \t-?")))
-    return deepest + indent
-
-
-_BRACKETS = re.compile(r"[\[\]{}]")
-#: libyaml's composer recurses in C and crashes the process on very deep nesting (and
-#: the pure-Python one is slow on it): no real CI file comes near this bound.
-_C_LOADER_MAX_DEPTH = 1000
-
-
 def _parse_yaml(text: str) -> YMap | None:
     import yaml
 
-    if _nesting_bound(text) > _C_LOADER_MAX_DEPTH:
+    if too_deep(text):
         raise _YamlFailure("nested too deeply")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = safe_loader()
     try:
         nodes = list(yaml.compose_all(text, Loader=loader))
     except yaml.MarkedYAMLError as exc:

@@ -25,6 +25,7 @@ from mlops_factory._assess.model import (
     Rubric,
 )
 from mlops_factory._errors import FactoryError
+from mlops_factory._yamlsafe import safe_loader, too_deep
 
 RUBRIC_SCHEMA = "mlops-factory/rubric/v1"
 #: Day ranges each effort size may span; a criterion's range must sit inside its size's.
@@ -32,6 +33,9 @@ EFFORT_DAYS: dict[str, tuple[float, float]] = {"S": (0.25, 2), "M": (1, 5), "L":
 _ID = re.compile(r"^[A-Z]{2}-[1-4]\d{2}$")
 _STATEMENT_ID = re.compile(r"^L[0-4]\.[a-z]+\.\d+$")
 _COMPONENT = re.compile(r"^[a-z][a-z0-9-]*$")
+#: Loaded rubrics by (path, mtime, size, check_signals): a Rubric is immutable, and
+#: callers assessing many repos in one process should not re-parse it every time.
+_CACHE: dict[tuple[str, int, int, bool], Rubric] = {}
 
 
 class _Where:
@@ -65,6 +69,13 @@ def load_rubric(
         file = Path(path)
     source = str(file)
     try:
+        st = file.stat()
+        key = (str(file.resolve()), st.st_mtime_ns, st.st_size, check_signals)
+    except OSError:
+        key = None
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FactoryError(
@@ -72,8 +83,12 @@ def load_rubric(
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FactoryError(f"rubric file {source} cannot be read: {exc}") from None
+    if too_deep(text):
+        raise FactoryError(
+            f"{source}: YAML nested too deeply", "a rubric is a flat list of criteria"
+        )
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=safe_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -84,6 +99,8 @@ def load_rubric(
     rubric = parse_rubric(data, source)
     if check_signals:
         _check_signal_names(rubric)
+    if key is not None:
+        _CACHE[key] = rubric
     return rubric
 
 

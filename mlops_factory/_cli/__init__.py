@@ -61,7 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-
 def _print_user_error(exc: FactoryError) -> None:
     print(f"error: {exc.message}", file=sys.stderr)
     if exc.hint:
