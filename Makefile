@@ -21,9 +21,16 @@ demo: $(VENV)/.installed
 	$(BIN)/mlops-factory new $(DEMO) --defaults
 	$(BIN)/mlops-factory assess $(DEMO) --no-input
 
+# checkov checks the generated Terraform/Bicep. It gets its own venv: its HCL parser
+# (bc-python-hcl2) installs the same module name as python-hcl2, which the tests use.
+CHECKOV = .tools/checkov/bin/checkov
+$(CHECKOV):
+	$(PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/python -m pip install --quiet 'checkov>=3.2,<4'
+
 ## Run the whole test suite (includes the end-to-end tests of generated projects).
-test: $(VENV)/.installed
-	$(BIN)/python -m pytest
+test: $(VENV)/.installed $(CHECKOV)
+	CHECKOV=$(abspath $(CHECKOV)) $(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check mlops_factory tests benchmarks
@@ -39,4 +46,4 @@ bench: $(VENV)/.installed
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools $(DEMO) .pytest_cache .mypy_cache .ruff_cache

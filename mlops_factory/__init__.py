@@ -32,8 +32,21 @@ if TYPE_CHECKING:
     from mlops_factory._assess.pipeline import assess
     from mlops_factory._assess.render import render as render_assessment
     from mlops_factory._assess.rubric import load_rubric
+    from mlops_factory._factory import HarvestResult, RetroReport, harvest, retro
+    from mlops_factory._fix import FixPlan, FixResult, fix
     from mlops_factory._onnx import ModelCheckReport, ProfileReport, check_model, profile_model
-    from mlops_factory._scaffold import Catalog, NewProjectResult, load_catalog, new_project
+    from mlops_factory._scaffold import (
+        ApplyResult,
+        Catalog,
+        NewProjectResult,
+        UpdateReport,
+        UpdateResult,
+        add_component,
+        check_updates,
+        load_catalog,
+        new_project,
+        update_project,
+    )
 
 _LAZY: dict[str, tuple[str, str]] = {
     "assess": ("mlops_factory._assess.pipeline", "assess"),
@@ -47,6 +60,22 @@ _LAZY: dict[str, tuple[str, str]] = {
     "NewProjectResult": ("mlops_factory._scaffold", "NewProjectResult"),
     "load_catalog": ("mlops_factory._scaffold", "load_catalog"),
     "Catalog": ("mlops_factory._scaffold", "Catalog"),
+    **{
+        name: ("mlops_factory._scaffold", name)
+        for name in (
+            "add_component",
+            "ApplyResult",
+            "update_project",
+            "UpdateResult",
+            "check_updates",
+            "UpdateReport",
+        )
+    },
+    **{name: ("mlops_factory._fix", name) for name in ("fix", "FixPlan", "FixResult")},
+    **{
+        name: ("mlops_factory._factory", name)
+        for name in ("retro", "RetroReport", "harvest", "HarvestResult")
+    },
     **{
         name: ("mlops_factory._assess.model", name)
         for name in (
@@ -64,6 +93,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "ApplyResult",
     "Assessment",
     "Catalog",
     "Criterion",
@@ -72,21 +102,33 @@ __all__ = [
     "ExitCode",
     "FactoryError",
     "Finding",
+    "FixPlan",
+    "FixResult",
+    "HarvestResult",
     "ModelCheckReport",
     "NewProjectResult",
     "Outcome",
     "Plan",
     "PlanStep",
     "ProfileReport",
+    "RetroReport",
     "Rubric",
+    "UpdateReport",
+    "UpdateResult",
     "__version__",
+    "add_component",
     "assess",
     "check_model",
+    "check_updates",
+    "fix",
+    "harvest",
     "load_catalog",
     "load_rubric",
     "new_project",
     "profile_model",
     "render_assessment",
+    "retro",
+    "update_project",
 ]
 
 

@@ -19,10 +19,22 @@ from mlops_factory._version import __version__
 
 #: Subcommand name -> module (relative to this package). Order is the --help order.
 COMMANDS: dict[str, str] = {
+    # Assess where a repo stands.
     "assess": "assess",
     "explain": "explain",
+    # Start projects from the catalog.
     "new": "new",
     "templates": "templates",
+    # Close gaps and keep projects current.
+    "fix": "fix",
+    "add": "add",
+    "update": "update",
+    "check-update": "check_update",
+    # Feed the factory and follow the fleet.
+    "retro": "retro",
+    "harvest": "harvest",
+    "portfolio": "portfolio",
+    # Check packaged models.
     "model": "model",
 }
 

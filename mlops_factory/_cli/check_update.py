@@ -1,0 +1,88 @@
+"""`mlops-factory check-update`: which components of which projects are behind the catalog."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlops_factory._scaffold._update import UpdateReport
+
+HELP = "Report which catalog components of one or many projects are behind the catalog."
+DESCRIPTION = """\
+For each PATH (default: the current folder), compare the component versions recorded in
+its .mlops-factory/*.yml answers files with the catalog's versions: current, behind
+(with the kind of change: major, minor, patch), or special cases (not in the catalog any
+more, from another catalog, newer than the catalog). Made for a scheduled job over a
+fleet of repositories.
+
+Exit codes: 0 everything current, 1 at least one component is behind, 2 a PATH could
+not be checked (not a folder, no answers files) or another user error; 2 wins over 1.
+
+Example:
+  mlops-factory check-update repos/* --format json
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", metavar="PATH", nargs="*", default=["."], help="projects to check")
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format"
+    )
+    parser.add_argument(
+        "--catalog", metavar="DIR", help="a template catalog folder (default: built-in)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from mlops_factory._errors import ExitCode
+    from mlops_factory._scaffold._update import check_updates
+
+    report = check_updates(args.paths, catalog=args.catalog)
+    if args.format == "json":
+        import json
+        import sys
+
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    else:
+        _table(report)
+    if report.errors:
+        return int(ExitCode.USER_ERROR)
+    return int(ExitCode.GATE_FAILED if report.behind else ExitCode.OK)
+
+
+def _table(report: UpdateReport) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("project", "component", "recorded", "catalog", "status"):
+        table.add_column(column)
+    styles = {"current": "green", "behind": "bold yellow"}
+    for project in report.projects:
+        where = escape(str(project.path))
+        if project.error is not None:
+            table.add_row(where, "-", "-", "-", f"[bold red]error[/]: {escape(project.error)}")
+            continue
+        for c in project.components:
+            status = c.status + (f" ({c.change})" if c.change else "")
+            if c.note:
+                status += f": {c.note}"
+            style = styles.get(c.status, "dim")
+            table.add_row(
+                where, c.name, c.recorded or "-", c.current or "-", f"[{style}]{escape(status)}[/]"
+            )
+            where = ""
+    console.print(table)
+    behind = sum(len(p.behind) for p in report.projects)
+    source = "built-in catalog" if report.builtin else f"catalog {report.catalog_path}"
+    if behind:
+        console.print(
+            f"{behind} component(s) behind the {escape(source)} {report.catalog_version}; "
+            "run `mlops-factory update PATH`",
+            highlight=False,
+        )
+    elif not report.errors:
+        console.print(f"All components match the {escape(source)}.", highlight=False)

@@ -1,0 +1,256 @@
+// One environment of the project: an Azure ML workspace with its dependencies (storage,
+// key vault, container registry, Application Insights on Log Analytics) and a CPU compute
+// cluster that scales to zero. Deploy once per environment with its parameter file:
+//   az deployment group create --resource-group rg-<project>-<environment> \
+//     --template-file main.bicep --parameters environments/<environment>.bicepparam
+targetScope = 'resourceGroup'
+
+@description('Project name, used in every resource name.')
+@maxLength(24)
+param project string
+
+@description('Environment name.')
+@allowed([
+  'dev'
+  'staging'
+  'prod'
+])
+param environment string
+
+@description('Azure region.')
+param location string = resourceGroup().location
+
+@description('Owning team, recorded as a tag.')
+param owner string
+
+@description('Retention of logs and telemetry, in days.')
+param logRetentionDays int = 90
+
+@description('VM size of the training compute cluster.')
+param computeVmSize string = 'Standard_DS3_v2'
+
+@description('Largest number of nodes of the training compute cluster (it scales to zero).')
+param computeMaxNodes int = 2
+
+@description('Public IP ranges (CIDR) allowed to reach the key vault and storage (CI agents, operators).')
+param allowedIpRanges array = []
+
+var name = '${project}-${environment}'
+var compact = take(toLower(replace(replace(project, '-', ''), '_', '')), 14)
+var tags = {
+  project: project
+  environment: environment
+  owner: owner
+  'managed-by': 'bicep'
+}
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: 'log-${name}'
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: logRetentionDays
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-${name}'
+  location: location
+  kind: 'web'
+  tags: tags
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logs.id
+  }
+}
+
+resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: take('kv-${compact}-${environment}', 24)
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enablePurgeProtection: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    networkAcls: {
+      defaultAction: 'Deny'
+      bypass: 'AzureServices'
+      ipRules: [for range in allowedIpRanges: { value: range }]
+    }
+  }
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  // checkov:skip=CKV_AZURE_43: The name is built from lowercase letters and digits only (compact, take 14) plus the environment: at most 23 characters.
+  name: 'st${compact}${environment}'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_GZRS'
+  }
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    encryption: {
+      keySource: 'Microsoft.Storage'
+      requireInfrastructureEncryption: true
+      services: {
+        blob: {
+          enabled: true
+        }
+        file: {
+          enabled: true
+        }
+      }
+    }
+    networkAcls: {
+      defaultAction: 'Deny'
+      bypass: 'AzureServices, Logging, Metrics'
+      ipRules: [for range in allowedIpRanges: { value: range, action: 'Allow' }]
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    isVersioningEnabled: true
+    deleteRetentionPolicy: {
+      enabled: true
+      days: 30
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: 30
+    }
+  }
+}
+
+// Reference data and inference logs of the drift monitor.
+resource monitoringContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'monitoring'
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'blob-to-log-analytics'
+  scope: blobService
+  properties: {
+    workspaceId: logs.id
+    logs: [
+      {
+        category: 'StorageRead'
+        enabled: true
+      }
+      {
+        category: 'StorageWrite'
+        enabled: true
+      }
+      {
+        category: 'StorageDelete'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'Transaction'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  // checkov:skip=CKV_AZURE_139: Hosted CI agents push images over the public endpoint; a private registry needs a VNet and self-hosted agents.
+  // checkov:skip=CKV_AZURE_166: Quarantine blocks pulls until an external scanner marks images; enable it together with Defender for Containers.
+  name: 'cr${compact}${environment}'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Premium'
+  }
+  properties: {
+    adminUserEnabled: false
+    zoneRedundancy: 'Enabled'
+    dataEndpointEnabled: true
+    policies: {
+      retentionPolicy: {
+        status: 'enabled'
+        days: 7
+      }
+    }
+  }
+}
+
+resource workspace 'Microsoft.MachineLearningServices/workspaces@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_243: CI agents and data scientists reach the workspace over its public endpoint; use private endpoints once the platform provides a hub network.
+  name: 'mlw-${name}'
+  location: location
+  tags: tags
+  identity: {
+    type: 'SystemAssigned'
+  }
+  sku: {
+    name: 'Basic'
+    tier: 'Basic'
+  }
+  properties: {
+    friendlyName: name
+    storageAccount: storage.id
+    keyVault: keyVault.id
+    applicationInsights: appInsights.id
+    containerRegistry: registry.id
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource cpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2024-04-01' = {
+  parent: workspace
+  name: 'cpu-cluster'
+  location: location
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    computeType: 'AmlCompute'
+    disableLocalAuth: true
+    properties: {
+      vmSize: computeVmSize
+      vmPriority: environment == 'prod' ? 'Dedicated' : 'LowPriority'
+      scaleSettings: {
+        minNodeCount: 0
+        maxNodeCount: computeMaxNodes
+        nodeIdleTimeBeforeScaleDown: 'PT15M'
+      }
+    }
+  }
+}
+
+@description('Resource group of the environment (AZURE_RESOURCE_GROUP in CI).')
+output resourceGroupName string = resourceGroup().name
+
+@description('Azure ML workspace (AZUREML_WORKSPACE in CI).')
+output workspaceName string = workspace.name
+
+@description('Container registry for the images (ACR_NAME in CI).')
+output containerRegistryName string = registry.name
+
+@description('Storage account of the workspace, also holding monitoring data (STORAGE_ACCOUNT in CI).')
+output storageAccountName string = storage.name

@@ -1,0 +1,25 @@
+output "resource_group_name" {
+  description = "Resource group of the environment (AZURE_RESOURCE_GROUP in CI)."
+  value       = azurerm_resource_group.main.name
+}
+
+output "workspace_name" {
+  description = "Azure ML workspace (AZUREML_WORKSPACE in CI)."
+  value       = azurerm_machine_learning_workspace.main.name
+}
+
+output "container_registry_name" {
+  description = "Container registry for the images (ACR_NAME in CI)."
+  value       = azurerm_container_registry.main.name
+}
+
+output "storage_account_name" {
+  description = "Storage account of the workspace, also holding monitoring data (STORAGE_ACCOUNT in CI)."
+  value       = azurerm_storage_account.main.name
+}
+
+output "application_insights_connection_string" {
+  description = "Application Insights connection string for the service's telemetry."
+  value       = azurerm_application_insights.main.connection_string
+  sensitive   = true
+}

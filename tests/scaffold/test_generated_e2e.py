@@ -1,0 +1,240 @@
+"""End to end: generated projects install from PyPI, pass their own checks and really run.
+
+Both patterns are generated with `mlops-factory new` (the built-in catalog, defaults) and
+installed with their own `make install` into ONE fresh virtual environment, activated
+(their dependency sets nest, so the second install only adds the project). Then, through
+the projects' own Makefile targets in that active environment: ruff, the test suites,
+the training pipeline (a registered champion and an ONNX file appear), the service over
+HTTP on a free port, the drift monitor, and the batch scoring job.
+
+Everything after the install runs without network access when the machine allows it
+(``unshare -n``): nothing a generated project runs may download anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Projects:
+    realtime: Path
+    batch: Path
+    venv: Path
+    offline: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        """The environment of a shell in which the venv is activated."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL"))}
+        env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        env["VIRTUAL_ENV"] = str(self.venv)
+        env.pop("MLFLOW_TRACKING_URI", None)
+        return env
+
+    def run(
+        self, args: list[str], cwd: Path, *, offline: bool = True, timeout: int = 600
+    ) -> subprocess.CompletedProcess[str]:
+        prefix = self.offline if offline else []
+        start = time.perf_counter()
+        result = subprocess.run(
+            [*prefix, *args],
+            cwd=cwd,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        self.timings[f"{cwd.name}: {' '.join(args)}"] = time.perf_counter() - start
+        assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
+        return result
+
+
+def _offline_prefix() -> list[str]:
+    """``unshare -n`` (no network namespace) when this machine allows it."""
+    unshare = shutil.which("unshare")
+    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
+        return [unshare, "-n"]
+    return []
+
+
+def _generate(dest: Path, pattern: str, cache: Path) -> Path:
+    """`mlops-factory new DEST --pattern P --defaults`: the package name derives from DEST."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    command = [sys.executable, "-m", "mlops_factory", "new", str(dest), "--defaults"]
+    result = subprocess.run(
+        [*command, "--pattern", pattern], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return dest
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Projects]:
+    root = tmp_path_factory.mktemp("e2e")
+    started = time.perf_counter()
+    realtime = _generate(root / "churn-service", "realtime", root / "cache")
+    batch = _generate(root / "churn-batch", "batch", root / "cache")
+    projects = Projects(realtime, batch, root / "venv", _offline_prefix())
+    projects.timings["mlops-factory new (both patterns)"] = time.perf_counter() - started
+    subprocess.run([sys.executable, "-m", "venv", str(projects.venv)], check=True)
+    # `make install` in the active environment, from PyPI: the batch project's dependencies
+    # are a subset of the real-time one's, so its install only adds the project itself.
+    projects.run(["make", "install"], realtime, offline=False, timeout=1200)
+    projects.run(["make", "install"], batch, offline=False, timeout=600)
+    yield projects
+    projects.timings["total"] = time.perf_counter() - started
+    print("\nend-to-end timings (s):")
+    for step, seconds in projects.timings.items():
+        print(f"  {seconds:7.1f}  {step}")
+
+
+def _get(url: str, data: Any | None = None) -> tuple[int, str]:
+    body = None if data is None else json.dumps(data).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("pattern", ["realtime", "batch"])
+def test_generated_project_passes_its_own_lint_and_tests(projects: Projects, pattern: str) -> None:
+    project = getattr(projects, pattern)
+    projects.run(["make", "lint"], project)
+    result = projects.run(["make", "test"], project)
+    assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+def test_realtime_pipeline_registers_a_champion_and_exports_onnx(projects: Projects) -> None:
+    project = projects.realtime
+    projects.run(["make", "pipeline"], project)
+    assert (project / "artifacts" / "model.onnx").stat().st_size > 0
+    assert (project / "mlruns" / "mlflow.db").is_file()
+    metadata = json.loads((project / "artifacts" / "model.json").read_text())
+    assert metadata["model_name"] == "churn-service-classifier"
+    assert metadata["model_version"] == "1"
+    assert metadata["alias"] == "champion"
+    aliases = projects.run(["python", "-m", "churn_service.registry", "show"], project)
+    assert json.loads(aliases.stdout) == {"champion": "1", "challenger": "1"}
+    # A second run registers version 2 as challenger; the same model does not beat the
+    # champion by the margin, so the champion stays version 1.
+    second = projects.run(["python", "-m", "churn_service.pipeline", "run"], project)
+    summary = json.loads(second.stdout[second.stdout.index("{") :])
+    assert summary["register"]["version"] == "2"
+    assert summary["register"]["promoted"] is False
+    aliases = projects.run(["python", "-m", "churn_service.registry", "show"], project)
+    assert json.loads(aliases.stdout) == {"champion": "1", "challenger": "2"}
+
+
+def test_realtime_service_answers_over_http(projects: Projects) -> None:
+    project = projects.realtime
+    if not (project / "artifacts" / "model.onnx").is_file():
+        projects.run(["make", "pipeline"], project)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    # `make serve` in the active environment; its own process group, so it stops cleanly.
+    server = subprocess.Popen(
+        ["make", "serve", f"PORT={port}"],
+        cwd=project,
+        env=projects.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        status = 0
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                status, _ = _get(f"{base}/health")
+            except (urllib.error.URLError, ConnectionError):
+                status = 0
+            if status == 200:
+                break
+            time.sleep(0.5)
+        assert status == 200, "the service did not become healthy"
+        projects.timings["realtime: make serve until healthy"] = time.perf_counter() - started
+
+        record = {
+            "tenure_months": 3,
+            "monthly_charges": 95.0,
+            "support_calls": 4,
+            "age": 31,
+            "contract": "month-to-month",
+        }
+        status, body = _get(f"{base}/predict", {"instances": [record]})
+        assert status == 200, body
+        prediction = json.loads(body)
+        assert prediction["model_version"] == "1"
+        assert 0.0 <= prediction["predictions"][0]["probability"] <= 1.0
+
+        status, body = _get(f"{base}/predict", {"instances": [{**record, "age": "old"}]})
+        assert status == 422, body
+        status, metrics = _get(f"{base}/metrics")
+        assert status == 200
+        assert 'http_requests_total{method="POST",route="/predict",status="200"} 1.0' in metrics
+        assert 'http_requests_total{method="POST",route="/predict",status="422"} 1.0' in metrics
+        # The release pipelines' smoke test, against the running service.
+        projects.run(["python", "scripts/smoke_test.py", "--url", base], project, offline=False)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=20)
+    log = (project / "data" / "monitoring" / "inference.jsonl").read_text().splitlines()
+    assert len(log) >= 2  # this test's prediction and the smoke test's
+
+
+def test_realtime_monitor_reports_drift_after_shifted_traffic(projects: Projects) -> None:
+    project = projects.realtime
+    if not (project / "artifacts" / "reference.csv").is_file():
+        projects.run(["make", "pipeline"], project)
+    projects.run(["make", "simulate-drift"], project)
+    projects.run(["make", "monitor"], project)
+    report = json.loads((project / "reports" / "drift" / "latest.json").read_text())
+    assert report["status"] == "drift"
+    assert report["drift_detected"] is True
+
+
+def test_batch_pattern_scores_files_with_its_job(projects: Projects) -> None:
+    project = projects.batch
+    projects.run(["make", "pipeline"], project)
+    assert (project / "artifacts" / "model.onnx").is_file()
+    projects.run(["make", "batch-sample"], project)
+    projects.run(["make", "batch-score"], project)
+    predictions = project / "data" / "batch" / "predictions" / "sample-7.predictions.csv"
+    lines = predictions.read_text().splitlines()
+    assert lines[0] == "id,label,probability,model_version,scored_at"
+    assert len(lines) == 1 + 500
+    # A second run has nothing new to score.
+    again = projects.run(["make", "batch-score"], project)
+    assert json.loads(again.stdout[again.stdout.index("[") :]) == []
