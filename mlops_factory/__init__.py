@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from mlops_factory._factory import HarvestResult, RetroReport, harvest, retro
     from mlops_factory._fix import FixPlan, FixResult, fix
     from mlops_factory._onnx import ModelCheckReport, ProfileReport, check_model, profile_model
+    from mlops_factory._portfolio import PortfolioRepo, PortfolioResult, portfolio
+    from mlops_factory._portfolio import render_dashboard as render_portfolio
     from mlops_factory._scaffold import (
         ApplyResult,
         Catalog,
@@ -73,6 +75,11 @@ _LAZY: dict[str, tuple[str, str]] = {
     },
     **{name: ("mlops_factory._fix", name) for name in ("fix", "FixPlan", "FixResult")},
     **{
+        name: ("mlops_factory._portfolio", name)
+        for name in ("portfolio", "PortfolioResult", "PortfolioRepo")
+    },
+    "render_portfolio": ("mlops_factory._portfolio", "render_dashboard"),
+    **{
         name: ("mlops_factory._factory", name)
         for name in ("retro", "RetroReport", "harvest", "HarvestResult")
     },
@@ -110,6 +117,8 @@ __all__ = [
     "Outcome",
     "Plan",
     "PlanStep",
+    "PortfolioRepo",
+    "PortfolioResult",
     "ProfileReport",
     "RetroReport",
     "Rubric",
@@ -125,8 +134,10 @@ __all__ = [
     "load_catalog",
     "load_rubric",
     "new_project",
+    "portfolio",
     "profile_model",
     "render_assessment",
+    "render_portfolio",
     "retro",
     "update_project",
 ]

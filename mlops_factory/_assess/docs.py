@@ -9,10 +9,8 @@ disagree.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from mlops_factory._assess.model import (
     ModelStatement,
     Rubric,
 )
+from mlops_factory._io import atomic_write
 
 GENERATED_BY = "python -m mlops_factory._assess.docs"
 #: Where the reference lives in a source checkout.
@@ -238,18 +237,6 @@ def criteria_reference(rubric: Rubric, *, signals: Mapping[str, str] | None = No
     return "\n".join([*header, *sections, *table]) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step (temp file in the same folder)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Regenerate docs/criteria.md, or with ``--check`` exit 1 when it is stale."""
     parser = argparse.ArgumentParser(
@@ -290,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if current == text:
         print(f"{out} is up to date")
         return 0
-    write_atomic(out, text)
+    atomic_write(out, text)
     print(f"wrote {out}")
     return 0
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from mlops_factory._assess.model import Rubric
 from mlops_factory._assess.scoring import Answer
 from mlops_factory._errors import FactoryError
+from mlops_factory._io import atomic_write
 
 _YES = {"yes", "y", "true", "met"}
 _NO = {"no", "n", "false", "unmet"}
@@ -148,16 +148,3 @@ def _questionary_prompt(title: str, question: str) -> str | None:
         default="skip",
     ).ask()
     return reply
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from mlops_factory._cli import _options
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -64,14 +66,8 @@ def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="print the full diff and write nothing"
     )
-    parser.add_argument(
-        "--trust",
-        action="store_true",
-        help="let templates of a non-built-in catalog run tasks and migrations",
-    )
-    parser.add_argument(
-        "--catalog", metavar="DIR", help="a template catalog folder (default: built-in)"
-    )
+    _options.add_trust(parser)
+    _options.add_catalog(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from mlops_factory._assess.render import FORMATS
+from mlops_factory._cli import _options
 
 HELP = "Score a repository against the five-level MLOps maturity model and plan the next steps."
 DESCRIPTION = """\
@@ -24,16 +25,6 @@ Answers file (YAML):
 """
 
 
-def _level(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a level (0-4)") from None
-    if not 0 <= value <= 4:
-        raise argparse.ArgumentTypeError(f"level must be 0-4 (got {value})")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
     parser.add_argument("--rubric", metavar="FILE", help="a rubric YAML file (default: built-in)")
@@ -45,11 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     parser.add_argument(
-        "--target", type=_level, metavar="N", help="plan the path up to level N (default: next)"
+        "--target",
+        type=_options.level,
+        metavar="N",
+        help="plan the path up to level N (default: next)",
     )
     parser.add_argument(
         "--fail-under",
-        type=_level,
+        type=_options.level,
         metavar="N",
         help="exit 1 when the overall level is below N (for CI gating)",
     )
@@ -59,14 +53,10 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from mlops_factory._assess.pipeline import assess
-    from mlops_factory._assess.questions import (
-        ask_questions,
-        atomic_write,
-        load_answers,
-        save_answers,
-    )
+    from mlops_factory._assess.questions import ask_questions, load_answers, save_answers
     from mlops_factory._assess.rubric import load_rubric
     from mlops_factory._errors import ExitCode, FactoryError
+    from mlops_factory._io import atomic_write
 
     if args.target is not None and args.target == 0:
         raise FactoryError("--target must be 1 to 4", "level 0 needs no plan")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from mlops_factory._cli import _options
+
 if TYPE_CHECKING:
     from mlops_factory._scaffold._update import UpdateReport
 
@@ -29,9 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="output format"
     )
-    parser.add_argument(
-        "--catalog", metavar="DIR", help="a template catalog folder (default: built-in)"
-    )
+    _options.add_catalog(parser)
 
 
 def run(args: argparse.Namespace) -> int:

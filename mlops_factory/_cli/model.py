@@ -354,16 +354,11 @@ def _emit_text(render: Any, output: str | None) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    import tempfile
-
     from mlops_factory._errors import FactoryError
+    from mlops_factory._io import atomic_write
 
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        atomic_write(path, text)
     except OSError as exc:
         raise FactoryError(f"cannot write {path}: {exc.strerror or exc}") from None
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from mlops_factory._cli import _options
+
 HELP = "Generate a new ML project from an architecture pattern of the template catalog."
 DESCRIPTION = """\
 Generate a new ML project in DEST from an architecture pattern (see `mlops-factory
@@ -43,17 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow a non-empty DEST (existing files are never overwritten)",
     )
-    parser.add_argument(
-        "--trust",
-        action="store_true",
-        help="let templates of a non-built-in catalog run tasks and migrations",
-    )
+    _options.add_trust(parser)
     parser.add_argument(
         "--no-git", dest="git", action="store_false", help="skip git init and the first commit"
     )
-    parser.add_argument(
-        "--catalog", metavar="DIR", help="a template catalog folder (default: built-in)"
-    )
+    _options.add_catalog(parser)
 
 
 def run(args: argparse.Namespace) -> int:

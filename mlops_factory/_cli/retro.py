@@ -53,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from mlops_factory._assess.questions import atomic_write
     from mlops_factory._errors import ExitCode
     from mlops_factory._factory import retro
+    from mlops_factory._io import atomic_write
 
     report = retro(
         args.path,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from mlops_factory._cli import _options
+
 HELP = "List the architecture patterns and components of the template catalog."
 DESCRIPTION = """\
 List the architecture patterns (named recipes over components, used by `mlops-factory
@@ -19,9 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="table",
         help="output format (default: table)",
     )
-    parser.add_argument(
-        "--catalog", metavar="DIR", help="a template catalog folder (default: built-in)"
-    )
+    _options.add_catalog(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from mlops_factory._cli import _options
+
 HELP = "Move every catalog component of a project to the catalog's current version."
 DESCRIPTION = """\
 Move every component recorded in PATH's .mlops-factory/*.yml answers files (or only
@@ -35,14 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="print the full diff and write nothing"
     )
-    parser.add_argument(
-        "--trust",
-        action="store_true",
-        help="let templates of a non-built-in catalog run tasks and migrations",
-    )
-    parser.add_argument(
-        "--catalog", metavar="DIR", help="a template catalog folder (default: built-in)"
-    )
+    _options.add_trust(parser)
+    _options.add_catalog(parser)
 
 
 def run(args: argparse.Namespace) -> int:

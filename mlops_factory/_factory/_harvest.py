@@ -52,6 +52,7 @@ from mlops_factory._factory._values import (
     template_text,
     values_from_answers,
 )
+from mlops_factory._io import atomic_write
 from mlops_factory._scaffold._catalog import (
     _NAME_RE,
     ANSWER_KEYS,
@@ -762,10 +763,7 @@ def _restore(catalog: Catalog, final: Path, backup: Path | None, old_text: str) 
     shutil.rmtree(final, ignore_errors=True)
     if backup is not None and backup.exists():
         os.rename(backup, final)
-    fd, tmp = tempfile.mkstemp(prefix=f".{CATALOG_FILE}.", dir=catalog.path)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(old_text)
-    os.replace(tmp, catalog.file)
+    atomic_write(catalog.file, old_text)
 
 
 def _write_new(

@@ -23,12 +23,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_factory._errors import FactoryError
+from mlops_factory._io import atomic_write
 from mlops_factory._scaffold._catalog import QUESTIONS_FILE, Catalog, Component
 
 CACHE_ENV = "MLOPS_FACTORY_CACHE"
@@ -180,11 +180,7 @@ def _read_index(repo: Path) -> dict[str, dict[str, str]]:
 
 
 def _write_index(repo: Path, index: dict[str, dict[str, str]]) -> None:
-    target = repo / ".git" / _INDEX
-    fd, tmp = tempfile.mkstemp(prefix=f".{_INDEX}.", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(index, fh, indent=1, sort_keys=True)
-    os.replace(tmp, target)
+    atomic_write(repo / ".git" / _INDEX, json.dumps(index, indent=1, sort_keys=True))
 
 
 def _commit_version(repo: Path, component: Component, shared: Path | None) -> str:

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import yaml
 
 from mlops_factory._errors import FactoryError
+from mlops_factory._io import atomic_write
 from mlops_factory._scaffold._cache import Materialised, find_version, materialise
 from mlops_factory._scaffold._catalog import Catalog, Component, _dependency_order
 
@@ -616,13 +617,13 @@ def write_changes(project: Path, changes: Sequence[FileChange], *, inline: bool)
             _mkdirs(target.parent, project, made_dirs)
             mode = old_mode if old_mode is not None else (0o777 if change.executable else 0o666)
             done.append((target, old, old_mode))
-            atomic_write(target, change.after, mode, keep_umask=old_mode is None)
+            atomic_write(target, change.after, mode=mode, keep_umask=old_mode is None)
     except BaseException:
         for target, old, old_mode in reversed(done):
             if old is None:
                 target.unlink(missing_ok=True)
             else:
-                atomic_write(target, old, old_mode or 0o666, keep_umask=False)
+                atomic_write(target, old, mode=old_mode or 0o666, keep_umask=False)
         for folder in reversed(made_dirs):
             with contextlib.suppress(OSError):
                 folder.rmdir()
@@ -644,21 +645,3 @@ def _mkdirs(folder: Path, project: Path, made: list[Path]) -> None:
     for path in reversed(missing):
         path.mkdir()
         made.append(path)
-
-
-def atomic_write(target: Path, data: bytes, mode: int, *, keep_umask: bool) -> None:
-    """Replace ``target`` with ``data`` in one rename; new files follow the umask."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        if keep_umask:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode &= ~umask
-        os.chmod(tmp, stat.S_IMODE(mode))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
