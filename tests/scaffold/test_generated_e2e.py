@@ -43,7 +43,11 @@ class Projects:
 
     def env(self) -> dict[str, str]:
         """The environment of a shell in which the venv is activated."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL"))}
+        # A developer's shell: nothing inherited from the make or Python running this suite
+        # (under `make test`, MAKELEVEL/MAKEFLAGS would make the project's make print
+        # "make[1]: Entering directory" into the output the tests read).
+        inherited = ("PYTHON", "VIRTUAL", "MAKE", "MFLAGS")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
         env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         env["VIRTUAL_ENV"] = str(self.venv)
         env.pop("MLFLOW_TRACKING_URI", None)
