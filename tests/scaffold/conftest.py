@@ -186,7 +186,10 @@ COMPONENT_FILES: dict[str, tuple[str, ...]] = {
         "tests/test_api.py",
     ),
     "batch-scoring": (
+        "azureml/batch-deployment.yml",
+        "azureml/batch-endpoint.yml",
         "azureml/batch-schedule.yml",
+        "azureml/batch-scoring-component.yml",
         "azureml/batch-scoring-job.yml",
         "batch.Dockerfile",
         "configs/batch.yaml",

@@ -15,7 +15,7 @@ from mlops_factory._assess.model import Outcome
 AUTOMATABLE = ("model_creation", "model_release", "application_integration")
 CI_PROVIDERS = ("github", "azure-devops", "gitlab", "jenkins")
 #: Patterns whose generated projects must reach level 4.
-PATTERNS = ("realtime",)
+PATTERNS = ("realtime", "batch")
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)

