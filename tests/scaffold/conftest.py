@@ -8,16 +8,16 @@ own: the matrix and end-to-end tests exercise what the templates produce.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.helpers import require_tool as require_tool
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 QUESTIONS = "questions.yml"
@@ -293,26 +293,3 @@ def leftover_markers(root: Path) -> list[str]:
 
 
 # --- external tools --------------------------------------------------------------------------
-
-
-def find_tool(name: str, env_var: str) -> str | None:
-    """An executable: ``$env_var``, then PATH, then beside this interpreter (the venv)."""
-    explicit = os.environ.get(env_var)
-    if explicit:
-        return explicit
-    found = shutil.which(name)
-    if found:
-        return found
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.is_file() else None
-
-
-def require_tool(name: str, env_var: str, install: str) -> str:
-    """The tool, or a skip (a failure in CI, where MLOPS_FACTORY_REQUIRE_TOOLS=1)."""
-    path = find_tool(name, env_var)
-    if path is not None:
-        return path
-    message = f"{name} is not installed ({install}; or set {env_var})"
-    if os.environ.get("MLOPS_FACTORY_REQUIRE_TOOLS"):
-        pytest.fail(message)
-    pytest.skip(message)
