@@ -185,7 +185,7 @@ MODEL_TESTS = [
     Case(
         "model_tests",
         "only-in-a-comment",
-        {"tests/test_x.py": "def test_x():\n    # model.predict(x)\n    assert 1 + 1 == 2\n"},
+        {"tests/test_x.py": "def test_x():\n    # model.predict(x)\n    assert add(1, 1) == 2\n"},
         False,
     ),
     Case(
@@ -275,7 +275,7 @@ DATA_VALIDATION = [
         "data_validation_tests",
         "pandera-only-in-a-comment-or-in-source",
         {
-            "tests/test_x.py": "# import pandera\ndef test_x():\n    assert 1 == 1\n",
+            "tests/test_x.py": "# import pandera\ndef test_x():\n    assert add(2, 2) == 4\n",
             "src/schema.py": "import pandera as pa\n\nSCHEMA = pa.DataFrameSchema({})\n",
         },
         False,
@@ -411,7 +411,7 @@ API_TESTS = [
         "comment-readme-and-notebook",
         {
             "tests/test_x.py": "# requests.post('http://localhost/predict')\ndef test_x():\n"
-            "    assert 1 == 1\n",
+            "    assert add(2, 2) == 4\n",
             "README.md": "We test the API with TestClient.\n",
             "nb.ipynb": notebook("from fastapi.testclient import TestClient\nTestClient(app)\n"),
         },
