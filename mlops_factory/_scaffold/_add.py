@@ -25,16 +25,16 @@ from typing import Any, Literal
 from mlops_factory._errors import FactoryError
 from mlops_factory._scaffold._answers import (
     REQUIRED_KEYS,
+    AnswerContext,
     Prompter,
     QuestionaryPrompter,
-    _asks,
-    _check,
-    _Context,
-    _prompt,
+    asks,
+    check_answer,
     default,
     group_keys,
     load_data_file,
     merge_given,
+    prompt_answer,
     validate,
 )
 from mlops_factory._scaffold._catalog import (
@@ -389,7 +389,7 @@ def resolve_project_answers(
     suggestion. ``project_name`` and ``owner``, when needed and not known, must be given
     without a terminal unless ``defaults``. Returns answers, their sources and notes.
     """
-    ctx = _Context(catalog=catalog, dest=project, answers={})
+    ctx = AnswerContext(catalog=catalog, dest=project, answers={})
     sources: dict[str, AnswerSource] = {}
     notes: list[str] = []
     known: tuple[tuple[AnswerSource, Mapping[str, Any]], ...] = (
@@ -407,7 +407,7 @@ def resolve_project_answers(
         for source, values in known:
             if key not in values:
                 continue
-            problem, value = _check(ctx, key, values[key])
+            problem, value = check_answer(ctx, key, values[key])
             if problem is None:
                 ctx.answers[key], sources[key], found = value, source, True
                 break
@@ -415,7 +415,7 @@ def resolve_project_answers(
         if found:
             continue
         is_needed = key in needed
-        asking = prompter is not None and not defaults and is_needed and _asks(ctx, key)
+        asking = prompter is not None and not defaults and is_needed and asks(ctx, key)
         if key in REQUIRED_KEYS and is_needed and not defaults and not asking:
             missing.append(key)
             continue
@@ -423,7 +423,7 @@ def resolve_project_answers(
             continue  # derived suggestions need it
         suggestion = default(ctx, key)
         if asking and prompter is not None:
-            ctx.answers[key], sources[key] = _prompt(ctx, prompter, key, suggestion), "asked"
+            ctx.answers[key], sources[key] = prompt_answer(ctx, prompter, key, suggestion), "asked"
         else:
             ctx.answers[key], sources[key] = validate(ctx, key, suggestion), "default"
     if missing:

@@ -285,7 +285,7 @@ def _shadowing(name: str) -> str | None:
 
 
 @dataclass
-class _Context:
+class AnswerContext:
     catalog: Catalog
     dest: Path
     answers: dict[str, Any]
@@ -314,7 +314,7 @@ def group_keys(catalog: Catalog) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def _asks(ctx: _Context, key: str) -> bool:
+def asks(ctx: AnswerContext, key: str) -> bool:
     """Whether ``key`` is a live question: group answers only when the pattern has the group."""
     if key not in group_keys(ctx.catalog) and key not in ("ci", "iac", "data_versioning"):
         return True
@@ -328,7 +328,7 @@ def _asks(ctx: _Context, key: str) -> bool:
     )
 
 
-def choices(ctx: _Context, key: str) -> tuple[str, ...] | None:
+def choices(ctx: AnswerContext, key: str) -> tuple[str, ...] | None:
     """The allowed values of ``key``, or None for free text."""
     if key == "pattern":
         return tuple(ctx.catalog.patterns)
@@ -348,7 +348,7 @@ def choices(ctx: _Context, key: str) -> tuple[str, ...] | None:
     return None
 
 
-def default(ctx: _Context, key: str) -> Any:
+def default(ctx: AnswerContext, key: str) -> Any:
     """The suggested answer for ``key`` given the answers so far."""
     answers = ctx.answers
     if key == "project_name":
@@ -361,7 +361,7 @@ def default(ctx: _Context, key: str) -> Any:
         return f"{answers['project_name']} team"
     if key == "pattern":
         return ctx.catalog.default_pattern.name
-    if not _asks(ctx, key):
+    if not asks(ctx, key):
         return NONE
     value = ctx.pattern_defaults().get(key)
     if value is None:
@@ -375,15 +375,16 @@ def default(ctx: _Context, key: str) -> Any:
     return value
 
 
-def validate(ctx: _Context, key: str, value: Any) -> Any:
+def validate(ctx: AnswerContext, key: str, value: Any) -> Any:
     """Check one answer; return it normalised or raise FactoryError naming key and value."""
-    problem, normalised = _check(ctx, key, value)
+    problem, normalised = check_answer(ctx, key, value)
     if problem is not None:
         raise FactoryError(f"invalid answer {key}={value!r}: {problem}")
     return normalised
 
 
-def _check(ctx: _Context, key: str, value: Any) -> tuple[str | None, Any]:
+def check_answer(ctx: AnswerContext, key: str, value: Any) -> tuple[str | None, Any]:
+    """Validate one answer: (what is wrong or None, the normalised value)."""
     if key not in _QUESTIONS and key not in group_keys(ctx.catalog):
         return None, value  # a custom catalog's own question: copier validates it
     if key == "environments":
@@ -419,7 +420,7 @@ def _check(ctx: _Context, key: str, value: Any) -> tuple[str | None, Any]:
         if any(c in value for c in '"\\') or any(ord(c) < 32 for c in value):
             return "use one line of text without double quotes or backslashes", value
         return None, value
-    if key in group_keys(ctx.catalog) and not _asks(ctx, key) and value != NONE:
+    if key in group_keys(ctx.catalog) and not asks(ctx, key) and value != NONE:
         return f"pattern {ctx.answers.get('pattern')!r} has no choice for {key}", value
     allowed = choices(ctx, key)
     if allowed is not None and value not in allowed:
@@ -427,7 +428,7 @@ def _check(ctx: _Context, key: str, value: Any) -> tuple[str | None, Any]:
     return None, value
 
 
-def _check_environments(ctx: _Context, value: Any) -> tuple[str | None, Any]:
+def _check_environments(ctx: AnswerContext, value: Any) -> tuple[str | None, Any]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return "expected a list of names like [dev, prod]", value
     allowed = choices(ctx, "environments") or ENVIRONMENTS
@@ -461,13 +462,13 @@ def resolve_answers(
     :data:`REQUIRED_KEYS` must be given (or ``defaults`` set) and a
     FactoryError names all the missing ones at once.
     """
-    ctx = _Context(catalog=catalog, dest=dest, answers={})
+    ctx = AnswerContext(catalog=catalog, dest=dest, answers={})
     missing: list[str] = []
     for key in (*ANSWER_KEYS, *(k for k in group_keys(catalog) if k not in ANSWER_KEYS)):
         if key in given:
             ctx.answers[key] = validate(ctx, key, given[key])
             continue
-        asking = prompter is not None and not defaults and _asks(ctx, key)
+        asking = prompter is not None and not defaults and asks(ctx, key)
         if key in REQUIRED_KEYS and not defaults and not asking:
             missing.append(key)
             continue
@@ -475,7 +476,7 @@ def resolve_answers(
             continue
         suggestion = default(ctx, key)
         if prompter is not None and asking:
-            ctx.answers[key] = _prompt(ctx, prompter, key, suggestion)
+            ctx.answers[key] = prompt_answer(ctx, prompter, key, suggestion)
         else:
             ctx.answers[key] = validate(ctx, key, suggestion)
     if missing:
@@ -499,7 +500,7 @@ _DERIVED_FROM: dict[str, tuple[str, ...]] = {
 }
 
 
-def _prompt(ctx: _Context, prompter: Prompter, key: str, suggestion: Any) -> Any:
+def prompt_answer(ctx: AnswerContext, prompter: Prompter, key: str, suggestion: Any) -> Any:
     question = _QUESTIONS.get(key)
     shared = ctx.catalog.questions.get(key)
     message = (shared.help if shared and shared.help else None) or (
@@ -516,5 +517,5 @@ def _prompt(ctx: _Context, prompter: Prompter, key: str, suggestion: Any) -> Any
         return validate(ctx, key, picked)
     if allowed is not None:
         return validate(ctx, key, prompter.select(message, allowed, str(suggestion)))
-    answer = prompter.text(message, str(suggestion), lambda text: _check(ctx, key, text)[0])
+    answer = prompter.text(message, str(suggestion), lambda text: check_answer(ctx, key, text)[0])
     return validate(ctx, key, answer)

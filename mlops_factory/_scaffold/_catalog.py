@@ -219,7 +219,7 @@ class Catalog:
                         f"{pattern.name!r} does not include with these answers",
                         hint=_requires_hint(self, need),
                     )
-        return tuple(self.components[n] for n in _dependency_order(self, selected))
+        return tuple(self.components[n] for n in requires_order(self, selected))
 
     def _satisfied(self, need: str, selected: Iterable[str]) -> bool:
         chosen = set(selected)
@@ -284,7 +284,7 @@ def _requires_hint(catalog: Catalog, need: str) -> str:
     return f"set {group.answer} to one of: {', '.join(group.members)}"
 
 
-def _dependency_order(catalog: Catalog, selected: list[str]) -> list[str]:
+def requires_order(catalog: Catalog, selected: list[str]) -> list[str]:
     """Topological order over ``requires``, stable with respect to ``selected``."""
 
     def deps(name: str) -> set[str]:

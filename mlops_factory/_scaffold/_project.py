@@ -29,7 +29,7 @@ import yaml
 from mlops_factory._errors import FactoryError
 from mlops_factory._io import atomic_write
 from mlops_factory._scaffold._cache import Materialised, find_version, materialise
-from mlops_factory._scaffold._catalog import Catalog, Component, _dependency_order
+from mlops_factory._scaffold._catalog import Catalog, Component, requires_order
 
 #: Folder of the per-component copier answers files in a generated project.
 ANSWERS_DIR = ".mlops-factory"
@@ -352,7 +352,7 @@ def dependency_order(catalog: Catalog, names: Sequence[str]) -> tuple[Component,
     """The catalog components ``names`` ordered so that each comes after what it requires
     (stable with respect to ``names``; unknown names are dropped)."""
     known = [n for n in dict.fromkeys(names) if n in catalog.components]
-    return tuple(catalog.components[n] for n in _dependency_order(catalog, known))
+    return tuple(catalog.components[n] for n in requires_order(catalog, known))
 
 
 def merged_answers(recorded: Sequence[RecordedComponent]) -> dict[str, Any]:
