@@ -32,9 +32,6 @@ PROVIDER_TITLES: dict[str, str] = {
     "jenkins": "Jenkins",
 }
 
-#: Trigger kinds. ``call``: run only when another pipeline calls this one.
-TRIGGER_KINDS = ("push", "tag", "pull_request", "schedule", "manual", "dispatch", "call", "other")
-
 _MODEL_KEY = "ci.model"
 _YAML_KEY = "ci.yaml"
 _LINES_KEY = "ci.lines"
@@ -154,6 +151,8 @@ class Job:
 class Trigger:
     """What starts a pipeline. ``branches``/``exclude`` are branch filters (() = all)."""
 
+    #: push, tag, pull_request, schedule, manual, dispatch, call (runs only when another
+    #: pipeline calls this one) or other.
     kind: str
     event: str
     path: str

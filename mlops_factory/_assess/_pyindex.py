@@ -173,19 +173,6 @@ class PyFile:
         """True when the file imports one of ``modules`` or a submodule of it."""
         return any(_is_within(m, mod) for m in self.imports for mod in modules)
 
-    def import_line(self, *modules: str) -> int | None:
-        lines = [ln for m, ln in self.imports.items() for mod in modules if _is_within(m, mod)]
-        return min(lines) if lines else None
-
-    def calls_to(self, *prefixes: str) -> Iterator[Call]:
-        """Calls whose resolved name is one of ``prefixes`` or lies below one of them."""
-        for c in self.calls:
-            if any(_is_within(c.name, p) for p in prefixes):
-                yield c
-
-    def defs_named(self, kind: str | None = None) -> dict[str, Def]:
-        return {d.name: d for d in self.defs if kind is None or d.kind == kind}
-
     def snippet(self, line: int) -> str:
         if 1 <= line <= len(self.lines):
             return self.lines[line - 1].strip()[:120]
