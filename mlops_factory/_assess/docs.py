@@ -57,6 +57,17 @@ def _signal_items(names: Iterable[str], descriptions: Mapping[str, str]) -> list
     return out
 
 
+def _role_lines(c: Criterion, statements: Mapping[str, ModelStatement] | None) -> list[str]:
+    """For a defining criterion: the model statements that make it defining."""
+    if not c.defining:
+        return []
+    lines = ["**Defining because the model says, at this level:**", ""]
+    for sid in c.rests_on:
+        s = (statements or {}).get(sid)
+        lines.append(f"- `{sid}`: {_one_line(s.text)}" if s else f"- `{sid}`")
+    return [*lines, ""]
+
+
 def criterion_markdown(
     criterion: Criterion,
     *,
@@ -77,13 +88,19 @@ def criterion_markdown(
     if signals is None and d.all_signals:
         signals = signal_descriptions()
     descriptions = signals or {}
+    role = (
+        "defining (gates the level)"
+        if c.defining
+        else "practice (reported and planned, never gates)"
+    )
     lines = [
         f"{'#' * heading} {c.id}: {_one_line(c.title)}",
         "",
-        f"**Level** {_level(c.level)} · **Dimension** {_title(c.dimension)}",
+        f"**Level** {_level(c.level)} · **Dimension** {_title(c.dimension)} · **Role** {role}",
         "",
         f"**Why it matters.** {_one_line(c.motivation)}",
         "",
+        *_role_lines(c, statements),
         f"**How it is detected.** {_one_line(d.description)}",
         "",
     ]
@@ -97,13 +114,26 @@ def criterion_markdown(
         lines.append(f"- {label}:")
         lines += _signal_items(d.signals, descriptions)
     if d.any_of:
-        lines.append("- At least one of these signals:")
-        lines += _signal_items(d.any_of, descriptions)
+        lines.append("- At least one of these (a group joined by `+` needs all its signals):")
+        for group in d.any_of:
+            if len(group) == 1:
+                lines += _signal_items(group, descriptions)
+            else:
+                lines.append("  - " + " + ".join(f"`{n}`" for n in group))
+                lines += ["  " + item for item in _signal_items(group, descriptions)]
     if d.applies_if:
         lines.append("- Applies only when these are found (otherwise not applicable):")
         lines += _signal_items(d.applies_if, descriptions)
     if not (d.question or d.signals or d.any_of):
         lines.append("- No signal or question: the criterion is never assessed automatically.")
+    if c.evidence.strong or c.evidence.weak:
+        lines += [
+            "",
+            f"**Strong evidence.** {_one_line(c.evidence.strong)}",
+            "",
+            f"**Weak evidence** (shown, never enough for a defining criterion alone)."
+            f" {_one_line(c.evidence.weak)}",
+        ]
     lines += ["", "**Model statements covered.**", ""]
     if c.covers:
         for sid in c.covers:

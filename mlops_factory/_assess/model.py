@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 #: Bump the major part on any breaking change of :meth:`Assessment.to_dict`.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 DIMENSIONS: tuple[str, ...] = (
     "people",
@@ -36,6 +36,12 @@ LEVEL_NAMES: dict[int, str] = {
 MAX_LEVEL = 4
 
 EffortSize = Literal["S", "M", "L"]
+#: ``defining``: what a level means, it gates the level. ``practice``: a good practice at
+#: that level, reported and planned, never gating.
+Role = Literal["defining", "practice"]
+#: What kind of repository was assessed; the report explains what the level means for it.
+RepoKind = Literal["project", "template", "monorepo", "docs"]
+REPO_KINDS: tuple[str, ...] = ("project", "template", "monorepo", "docs")
 
 
 class Outcome(StrEnum):
@@ -46,6 +52,8 @@ class Outcome(StrEnum):
     NOT_APPLICABLE = "not_applicable"
     NOT_ASSESSED = "not_assessed"
     ERROR = "error"
+    #: Counted as met because the repository's waivers file says so, with a reason.
+    WAIVED = "waived"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,11 @@ class Evidence:
     note: str = ""
     weak: bool = False
 
+    @property
+    def strength(self) -> Literal["strong", "weak"]:
+        """``weak`` evidence is shown but never meets a defining criterion alone."""
+        return "weak" if self.weak else "strong"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
@@ -70,6 +83,7 @@ class Evidence:
             "snippet": self.snippet,
             "note": self.note,
             "weak": self.weak,
+            "strength": self.strength,
         }
 
 
@@ -90,6 +104,11 @@ class SignalResult:
     def weak(self) -> bool:
         """True when the signal fired only on weak evidence."""
         return self.found and bool(self.evidence) and all(e.weak for e in self.evidence)
+
+    @property
+    def strong(self) -> bool:
+        """Found on at least one piece of strong evidence (or found with no evidence list)."""
+        return self.found and not self.weak
 
 
 # ----------------------------------------------------------------- the rubric
@@ -122,14 +141,15 @@ class Detection:
     """How a criterion is decided.
 
     Either by signals (every one of ``signals`` must be found, and, when
-    ``any_of`` is given, at least one of those too), or by a ``question`` put to
+    ``any_of`` is given, at least one of its alternatives too: an alternative is one
+    signal or a group of signals that must all be found), or by a ``question`` put to
     a person. ``applies_if`` names signals that must all be found for the
     criterion to apply at all; otherwise the outcome is not applicable.
     """
 
     description: str
     signals: tuple[str, ...] = ()
-    any_of: tuple[str, ...] = ()
+    any_of: tuple[tuple[str, ...], ...] = ()
     applies_if: tuple[str, ...] = ()
     question: str | None = None
 
@@ -140,12 +160,26 @@ class Detection:
     @property
     def all_signals(self) -> tuple[str, ...]:
         """Every signal this detection reads, in order, without repeats."""
-        return tuple(dict.fromkeys((*self.applies_if, *self.signals, *self.any_of)))
+        options = (name for group in self.any_of for name in group)
+        return tuple(dict.fromkeys((*self.applies_if, *self.signals, *options)))
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRules:
+    """What counts as strong and as weak evidence for a criterion (shown by ``explain``)."""
+
+    strong: str = ""
+    weak: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Criterion:
-    """One requirement of the maturity model, with a stable id."""
+    """One requirement of the maturity model, with a stable id.
+
+    The id is stable and never reused; it does not have to encode the level, so a
+    criterion can move level without a new id. ``rests_on`` names the model
+    statements that make a defining criterion defining.
+    """
 
     id: str
     level: int
@@ -155,6 +189,13 @@ class Criterion:
     detection: Detection
     remediation: Remediation
     covers: tuple[str, ...] = ()
+    role: Role = "practice"
+    rests_on: tuple[str, ...] = ()
+    evidence: EvidenceRules = EvidenceRules()
+
+    @property
+    def defining(self) -> bool:
+        return self.role == "defining"
 
     @property
     def kind(self) -> Literal["signal", "question"]:
@@ -171,6 +212,19 @@ class ModelStatement:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Applicability:
+    """When a dimension has a subject at all: any of ``signals`` found (weakly is enough).
+
+    With none found the dimension is not applicable, ``reason`` says why, and it is
+    left out of the overall level.
+    """
+
+    dimension: str
+    signals: tuple[str, ...]
+    reason: str
+
+
 @dataclass(frozen=True)
 class Rubric:
     """A validated rubric: criteria plus the model statements they cover."""
@@ -181,6 +235,7 @@ class Rubric:
     source: str
     criteria: tuple[Criterion, ...]
     statements: tuple[ModelStatement, ...] = ()
+    applicability: tuple[Applicability, ...] = ()
     _by_id: dict[str, Criterion] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -192,6 +247,9 @@ class Rubric:
 
     def questions(self) -> tuple[Criterion, ...]:
         return tuple(c for c in self.criteria if c.detection.is_question)
+
+    def statement(self, statement_id: str) -> ModelStatement | None:
+        return next((s for s in self.statements if s.id == statement_id), None)
 
 
 # ----------------------------------------------------------------- results
@@ -205,6 +263,12 @@ class Finding:
     outcome: Outcome
     evidence: tuple[Evidence, ...] = ()
     message: str = ""
+    waiver: Waiver | None = None
+
+    @property
+    def passing(self) -> bool:
+        """Counts towards a level: met, waived or not applicable."""
+        return self.outcome in (Outcome.MET, Outcome.WAIVED, Outcome.NOT_APPLICABLE)
 
     @property
     def weak(self) -> bool:
@@ -223,24 +287,86 @@ class Finding:
             "dimension": c.dimension,
             "title": c.title,
             "kind": c.kind,
+            "role": c.role,
+            "rests_on": list(c.rests_on),
             "outcome": self.outcome.value,
             "weak": self.weak,
             "message": self.message,
             "evidence": [e.to_dict() for e in self.evidence],
             "component": c.remediation.component,
+            "command": command_for(c),
+            "waiver": self.waiver.to_dict() if self.waiver else None,
+        }
+
+
+def command_for(c: Criterion) -> str:
+    """The command that closes a criterion, or how to answer its question."""
+    if c.detection.is_question:
+        return "mlops-factory assess . --save-answers answers.yml  # then answer " + c.id
+    if c.remediation.component:
+        return f"mlops-factory add {c.remediation.component} ."
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """A criterion the team decided to waive, from ``.mlops-factory/waivers.yaml``."""
+
+    criterion: str
+    reason: str
+    expires: str
+    owner: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reason": self.reason, "expires": self.expires, "owner": self.owner}
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A defining criterion that keeps a dimension below its next level."""
+
+    id: str
+    title: str
+    outcome: str
+    command: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "outcome": self.outcome,
+            "command": self.command,
         }
 
 
 @dataclass(frozen=True, slots=True)
+class NextLevel:
+    """What a dimension needs for its next level: the defining criteria still missing."""
+
+    level: int
+    missing: tuple[Missing, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "missing": [m.to_dict() for m in self.missing]}
+
+
+@dataclass(frozen=True, slots=True)
 class DimensionResult:
-    """A dimension's gated level. ``level`` is None when nothing in it was assessed."""
+    """A dimension's gated level. ``level`` is None when it was not assessed or not applicable."""
 
     id: str
     level: int | None
-    #: Criteria of the next level that keep the dimension where it is.
+    #: Defining criteria of the next level that keep the dimension where it is.
     blockers: tuple[str, ...] = ()
     #: Criteria of this dimension left unanswered or undecidable.
     not_assessed: tuple[str, ...] = ()
+    applicable: bool = True
+    #: Why the dimension is not applicable or not assessed; empty otherwise.
+    reason: str = ""
+    next_level: NextLevel | None = None
+    #: Practices of this dimension met (or waived) and applicable, for practice coverage.
+    practices_met: int = 0
+    practices_total: int = 0
 
     @property
     def assessed(self) -> bool:
@@ -252,8 +378,12 @@ class DimensionResult:
             "title": DIMENSION_TITLES.get(self.id, self.id),
             "level": self.level,
             "assessed": self.assessed,
+            "applicable": self.applicable,
+            "reason": self.reason,
             "blockers": list(self.blockers),
             "not_assessed": list(self.not_assessed),
+            "next_level": self.next_level.to_dict() if self.next_level else None,
+            "practices": {"met": self.practices_met, "total": self.practices_total},
         }
 
 
@@ -271,6 +401,10 @@ class PlanStep:
     deliverables: tuple[str, ...]
     component: str | None
     actions: tuple[str, ...]
+    #: ``defining`` when the step closes a criterion that gates a level.
+    role: Role = "practice"
+    #: The command that carries the step out, or how to answer its question.
+    command: str = ""
 
     @property
     def for_people(self) -> bool:
@@ -289,6 +423,8 @@ class PlanStep:
             "deliverables": list(self.deliverables),
             "component": self.component,
             "actions": list(self.actions),
+            "role": self.role,
+            "command": self.command,
         }
 
 
@@ -342,6 +478,13 @@ class RepoInfo:
     last_change: str | None = None
     tags: int | None = None
     unreadable: tuple[Unreadable, ...] = ()
+    kind: RepoKind = "project"
+    #: Why the kind was chosen, and what the level means for it.
+    kind_reason: str = ""
+    #: Monorepo: the folders holding independent projects.
+    projects: tuple[str, ...] = ()
+    #: ``--project``: the folder the assessment was limited to.
+    scope: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -355,6 +498,10 @@ class RepoInfo:
             "last_change": self.last_change,
             "tags": self.tags,
             "unreadable": [u.to_dict() for u in self.unreadable],
+            "kind": self.kind,
+            "kind_reason": self.kind_reason,
+            "projects": list(self.projects),
+            "scope": self.scope,
         }
 
 
@@ -372,6 +519,10 @@ class Assessment:
     tool_version: str
     generated_at: str
     duration_s: float = 0.0
+    #: How the overall level was formed from the dimensions, in one or two sentences.
+    level_reason: str = ""
+    #: Things the user should know that are not findings (expired waivers, ...).
+    warnings: tuple[str, ...] = ()
 
     @property
     def people_assessed(self) -> bool:
@@ -388,6 +539,11 @@ class Assessment:
             if f.criterion.id == criterion_id:
                 return f
         raise KeyError(criterion_id)
+
+    def practice_coverage(self) -> dict[str, int]:
+        """Practices met (or waived) out of the applicable, assessed ones."""
+        met = sum(d.practices_met for d in self.dimensions)
+        return {"met": met, "total": sum(d.practices_total for d in self.dimensions)}
 
     def counts(self) -> dict[str, int]:
         out = {o.value: 0 for o in Outcome}
@@ -406,7 +562,10 @@ class Assessment:
             "repo": self.repo.to_dict(),
             "level": self.level,
             "level_name": LEVEL_NAMES[self.level],
+            "level_reason": self.level_reason,
             "people_assessed": self.people_assessed,
+            "practices": self.practice_coverage(),
+            "warnings": list(self.warnings),
             "dimensions": [d.to_dict() for d in self.dimensions],
             "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],

@@ -8,10 +8,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mlops_factory._assess.model import Assessment, RepoInfo, Rubric
+from mlops_factory._assess.model import DIMENSIONS, Assessment, RepoInfo, Rubric
 from mlops_factory._assess.plan import build_plan
 from mlops_factory._assess.rubric import load_rubric
-from mlops_factory._assess.scoring import Answer, dimension_levels, evaluate, overall_level
+from mlops_factory._assess.scoring import (
+    Answer,
+    applicable_dimensions,
+    dimension_levels,
+    evaluate,
+    overall_level,
+)
 from mlops_factory._assess.signals import run_signals
 from mlops_factory._assess.snapshot import RepoSnapshot
 from mlops_factory._errors import FactoryError
@@ -24,6 +30,8 @@ def assess(
     rubric: Rubric | str | os.PathLike[str] | None = None,
     answers: Mapping[str, Answer] | str | os.PathLike[str] | None = None,
     target: int | None = None,
+    project: str | None = None,
+    waivers: bool = True,
 ) -> Assessment:
     """Assess the repository at ``path`` against the maturity rubric.
 
@@ -35,6 +43,9 @@ def assess(
             applicable), or a path to an answers YAML file. Unanswered questions are
             ``not_assessed``.
         target: the level the plan should reach (1-4); default is the next level.
+        project: a folder of the repository (a monorepo's project) to assess alone; the
+            repository's root CI and build files still count.
+        waivers: read ``.mlops-factory/waivers.yaml``; False shows the raw result.
 
     Returns:
         The :class:`Assessment`: levels per dimension and overall, every finding with
@@ -57,13 +68,31 @@ def assess(
 
         given, answer_source = load_answers(answers, loaded), str(answers)
 
+    from mlops_factory._assess.evidence import qualify
+    from mlops_factory._assess.kinds import classify
+    from mlops_factory._assess.waivers import load_waivers
+
     snapshot = RepoSnapshot.open(path)
+    scope = _scope(snapshot, project)
+    kind = classify(snapshot)
     names = {n for c in loaded.criteria for n in c.detection.all_signals}
-    signals = run_signals(snapshot, sorted(names))
-    findings = tuple(evaluate(c, signals, given, answer_source) for c in loaded.criteria)
-    dimensions = dimension_levels(findings)
-    level = overall_level(dimensions)
-    plan = build_plan(findings, level, target)
+    names |= {n for a in loaded.applicability for n in a.signals}
+    signals = qualify(
+        run_signals(snapshot, sorted(names)),
+        kind=kind.kind,
+        scope=scope,
+        scaffolded=_scaffolded(snapshot),
+    )
+    in_force, warnings = load_waivers(snapshot, loaded) if waivers else ({}, ())
+    findings = tuple(
+        evaluate(c, signals, given, answer_source, in_force.get(c.id)) for c in loaded.criteria
+    )
+    not_applicable = applicable_dimensions(loaded.applicability, signals)
+    if kind.kind == "docs":
+        not_applicable = {d: kind.reason for d in DIMENSIONS if d != "people"}
+    level, level_reason = overall_level(findings, not_applicable)
+    dimensions = dimension_levels(findings, not_applicable, level)
+    plan = build_plan(findings, level, target, skip_dimensions=not_applicable)
 
     git = snapshot.git
     repo = RepoInfo(
@@ -77,6 +106,10 @@ def assess(
         last_change=git.last_change if git else None,
         tags=len(git.tags) if git else None,
         unreadable=tuple(dict.fromkeys(snapshot.unreadable)),
+        kind=kind.kind,
+        kind_reason=kind.reason,
+        projects=kind.projects,
+        scope=scope,
     )
     return Assessment(
         repo=repo,
@@ -89,4 +122,32 @@ def assess(
         tool_version=__version__,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         duration_s=time.perf_counter() - started,
+        level_reason=level_reason,
+        warnings=warnings,
     )
+
+
+def _scope(snapshot: RepoSnapshot, project: str | None) -> str | None:
+    """The ``--project`` folder, checked to be a folder of the repository."""
+    if project is None:
+        return None
+    rel = Path(project).as_posix().strip("/")
+    if rel in ("", ".") or ".." in rel.split("/"):
+        raise FactoryError(
+            f"--project {project!r} must be a folder inside the repository",
+            "give the folder relative to the repository root, e.g. --project services/churn",
+        )
+    if not snapshot.under(rel):
+        from mlops_factory._assess.kinds import project_roots
+
+        known = ", ".join(project_roots(snapshot)[:8]) or "none found"
+        raise FactoryError(
+            f"--project {rel}: no files in that folder of {snapshot.root}",
+            f"projects in this repository: {known}",
+        )
+    return rel
+
+
+def _scaffolded(snapshot: RepoSnapshot) -> frozenset[str]:
+    """Files mlops-factory wrote that nothing in the repository uses yet."""
+    return frozenset()

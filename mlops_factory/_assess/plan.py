@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from mlops_factory._assess.model import (
@@ -14,6 +14,8 @@ from mlops_factory._assess.model import (
     Outcome,
     Plan,
     PlanStep,
+    Role,
+    command_for,
 )
 
 _SIZE_ORDER = {"S": 0, "M": 1, "L": 2}
@@ -28,23 +30,29 @@ def combined_effort(efforts: Sequence[Effort]) -> Effort:
     return Effort(size, (lo, hi))
 
 
-def build_plan(findings: Sequence[Finding], current: int, target: int | None = None) -> Plan:
+def build_plan(
+    findings: Sequence[Finding],
+    current: int,
+    target: int | None = None,
+    skip_dimensions: Collection[str] = (),
+) -> Plan:
     """Steps that close every open criterion up to ``target`` (default: the next level).
 
     Criteria are grouped into one step per (level, dimension, component), since one
     catalog component closes them together; criteria without a component (people,
-    process) are one step each. Order: level, then dimension, then effort.
+    process) are one step each. Order: level, then defining before practice, then
+    dimension, then effort. Dimensions in ``skip_dimensions`` (not applicable) get none.
     """
     goal = min(MAX_LEVEL, current + 1) if target is None else target
     groups: dict[tuple[int, str, str], list[Finding]] = {}
     for f in findings:
         c = f.criterion
-        if c.level > goal or f.outcome not in _TODO:
+        if c.level > goal or f.outcome not in _TODO or c.dimension in skip_dimensions:
             continue
         key = (c.level, c.dimension, c.remediation.component or f"criterion:{c.id}")
         groups.setdefault(key, []).append(f)
 
-    steps: list[tuple[tuple[int, int, int, str], PlanStep]] = []
+    steps: list[tuple[tuple[int, int, int, int, str], PlanStep]] = []
     for (level, dim, _), group in groups.items():
         group.sort(key=lambda f: f.criterion.id)
         crits = [f.criterion for f in group]
@@ -62,6 +70,7 @@ def build_plan(findings: Sequence[Finding], current: int, target: int | None = N
             elif f.outcome is Outcome.ERROR:
                 actions.append(f"{c.id}: could not be assessed ({f.message}); check it by hand")
             actions.append(f"{c.id}: {c.remediation.text}")
+        role: Role = "defining" if any(c.defining for c in crits) else "practice"
         step = PlanStep(
             order=0,
             level=level,
@@ -73,8 +82,16 @@ def build_plan(findings: Sequence[Finding], current: int, target: int | None = N
             deliverables=tuple(c.remediation.deliverable for c in crits),
             component=component,
             actions=tuple(actions),
+            role=role,
+            command=command_for(crits[0]),
         )
-        sort_key = (level, DIMENSIONS.index(dim), _SIZE_ORDER[effort.size], crits[0].id)
+        sort_key = (
+            level,
+            int(role != "defining"),
+            DIMENSIONS.index(dim),
+            _SIZE_ORDER[effort.size],
+            crits[0].id,
+        )
         steps.append((sort_key, step))
     steps.sort(key=lambda item: item[0])
     ordered = tuple(replace(step, order=i) for i, (_, step) in enumerate(steps, start=1))

@@ -16,12 +16,15 @@ from typing import Any, NoReturn
 from mlops_factory._assess.model import (
     DIMENSIONS,
     MAX_LEVEL,
+    Applicability,
     Criterion,
     Detection,
     Effort,
     EffortSize,
+    EvidenceRules,
     ModelStatement,
     Remediation,
+    Role,
     Rubric,
 )
 from mlops_factory._errors import FactoryError
@@ -30,7 +33,10 @@ from mlops_factory._yamlsafe import safe_loader, too_deep
 RUBRIC_SCHEMA = "mlops-factory/rubric/v1"
 #: Day ranges each effort size may span; a criterion's range must sit inside its size's.
 EFFORT_DAYS: dict[str, tuple[float, float]] = {"S": (0.25, 2), "M": (1, 5), "L": (4, 30)}
-_ID = re.compile(r"^[A-Z]{2}-[1-4]\d{2}$")
+# Ids are stable and never reused; the digits no longer have to match the level, so a
+# criterion can move level and keep the id that answers files and histories use.
+_ID = re.compile(r"^[A-Z]{2}-\d{3}$")
+_ROLES: tuple[Role, ...] = ("defining", "practice")
 _STATEMENT_ID = re.compile(r"^L[0-4]\.[a-z]+\.\d+$")
 _COMPONENT = re.compile(r"^[a-z][a-z0-9-]*$")
 #: Loaded rubrics by (path, mtime, size, check_signals): a Rubric is immutable, and
@@ -108,7 +114,12 @@ def parse_rubric(data: Any, source: str = "<rubric>") -> Rubric:
     """Validate already-parsed YAML ``data`` and build a :class:`Rubric`."""
     w = _Where(source)
     top = _mapping(w, "top level", data)
-    _only(w, "top level", top, {"schema", "id", "version", "title", "statements", "criteria"})
+    _only(
+        w,
+        "top level",
+        top,
+        {"schema", "id", "version", "title", "statements", "criteria", "applicability"},
+    )
     if top.get("schema") != RUBRIC_SCHEMA:
         w.fail("field 'schema'", f"must be {RUBRIC_SCHEMA!r} (got {top.get('schema')!r})")
     rubric_id = _text(w, "top level", top, "id")
@@ -133,15 +144,28 @@ def parse_rubric(data: Any, source: str = "<rubric>") -> Rubric:
             )
         )
     _unique(w, "statements", [s.id for s in statements])
-    statement_ids = {s.id for s in statements}
 
     criteria: list[Criterion] = []
     raw_criteria = _list(w, "top level", top, "criteria")
     if not raw_criteria:
         w.fail("field 'criteria'", "must list at least one criterion")
+    levels = {s.id: s.level for s in statements}
     for i, raw in enumerate(raw_criteria):
-        criteria.append(_criterion(w, i, raw, statement_ids))
+        criteria.append(_criterion(w, i, raw, levels))
     _unique(w, "criteria", [c.id for c in criteria])
+    applicability: list[Applicability] = []
+    for i, raw in enumerate(_list(w, "top level", top, "applicability", required=False)):
+        where = f"applicability[{i}]"
+        a = _mapping(w, where, raw)
+        _only(w, where, a, {"dimension", "signals", "reason"})
+        dim = _text(w, where, a, "dimension")
+        if dim not in DIMENSIONS:
+            w.fail(f"{where}: field 'dimension'", f"must be one of {', '.join(DIMENSIONS)}")
+        names = _strings(w, where, a, "signals")
+        if not names:
+            w.fail(f"{where}: field 'signals'", "must name at least one signal")
+        applicability.append(Applicability(dim, tuple(names), _text(w, where, a, "reason")))
+    _unique(w, "applicability", [a.dimension for a in applicability])
     return Rubric(
         id=rubric_id,
         version=version,
@@ -149,24 +173,60 @@ def parse_rubric(data: Any, source: str = "<rubric>") -> Rubric:
         source=source,
         criteria=tuple(criteria),
         statements=tuple(statements),
+        applicability=tuple(applicability),
     )
 
 
-def _criterion(w: _Where, index: int, raw: Any, statement_ids: set[str]) -> Criterion:
+def _criterion(w: _Where, index: int, raw: Any, statement_levels: dict[str, int]) -> Criterion:
     c = _mapping(w, f"criteria[{index}]", raw)
     cid = _text(w, f"criteria[{index}]", c, "id")
     where = f"criterion {cid}"
     if not _ID.match(cid):
-        w.fail(f"{where}: field 'id'", "must look like MC-201 (two letters, level digit, number)")
+        w.fail(f"{where}: field 'id'", "must look like MC-201 (two letters, three digits)")
     _only(
         w,
         where,
         c,
-        {"id", "level", "dimension", "title", "motivation", "covers", "detection", "remediation"},
+        {
+            "id",
+            "level",
+            "dimension",
+            "title",
+            "motivation",
+            "covers",
+            "detection",
+            "remediation",
+            "role",
+            "rests_on",
+            "evidence",
+        },
     )
     level = _int(w, where, c, "level", 1, MAX_LEVEL)
-    if int(cid[3]) != level:
-        w.fail(f"{where}: field 'level'", f"is {level} but the id says level {cid[3]}")
+    role = c.get("role", "practice")
+    if role not in _ROLES:
+        w.fail(f"{where}: field 'role'", f"must be defining or practice (got {role!r})")
+    rests_on = tuple(_strings(w, where, c, "rests_on"))
+    for sid in rests_on:
+        if sid not in statement_levels:
+            w.fail(f"{where}: field 'rests_on'", f"names unknown model statement {sid!r}")
+        if statement_levels[sid] != level:
+            w.fail(
+                f"{where}: field 'rests_on'",
+                f"statement {sid} is of level {statement_levels[sid]}, the criterion of {level}",
+            )
+    if role == "defining" and not rests_on:
+        w.fail(
+            f"{where}: field 'rests_on'",
+            "a defining criterion must name the model statement that makes it defining",
+        )
+    rules = EvidenceRules()
+    if c.get("evidence") is not None:
+        ev = _mapping(w, f"{where}: field 'evidence'", c.get("evidence"))
+        _only(w, f"{where}: evidence", ev, {"strong", "weak"})
+        rules = EvidenceRules(
+            strong=_text(w, f"{where}: evidence", ev, "strong"),
+            weak=_text(w, f"{where}: evidence", ev, "weak"),
+        )
     dimension = _text(w, where, c, "dimension")
     if dimension not in DIMENSIONS:
         w.fail(
@@ -176,7 +236,7 @@ def _criterion(w: _Where, index: int, raw: Any, statement_ids: set[str]) -> Crit
 
     covers = tuple(_strings(w, where, c, "covers"))
     for sid in covers:
-        if sid not in statement_ids:
+        if sid not in statement_levels:
             w.fail(f"{where}: field 'covers'", f"names unknown model statement {sid!r}")
 
     d = _mapping(w, f"{where}: field 'detection'", c.get("detection"))
@@ -188,7 +248,7 @@ def _criterion(w: _Where, index: int, raw: Any, statement_ids: set[str]) -> Crit
     detection = Detection(
         description=_text(w, dwhere, d, "description"),
         signals=tuple(_strings(w, dwhere, d, "signals")),
-        any_of=tuple(_strings(w, dwhere, d, "any_of")),
+        any_of=_alternatives(w, dwhere, d),
         applies_if=tuple(_strings(w, dwhere, d, "applies_if")),
         question=question.strip() if isinstance(question, str) else None,
     )
@@ -243,26 +303,48 @@ def _criterion(w: _Where, index: int, raw: Any, statement_ids: set[str]) -> Crit
         detection=detection,
         remediation=remediation,
         covers=covers,
+        role=role,
+        rests_on=rests_on,
+        evidence=rules,
     )
+
+
+def _alternatives(w: _Where, where: str, d: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
+    """``any_of``: each item is a signal name or a list of names that must all be found."""
+    out: list[tuple[str, ...]] = []
+    for item in _list(w, where, d, "any_of", required=False):
+        group = item if isinstance(item, list) else [item]
+        if not group or not all(isinstance(n, str) and n for n in group):
+            w.fail(
+                f"{where}: field 'any_of'",
+                f"must list signal names or lists of names (got {item!r})",
+            )
+        out.append(tuple(group))
+    return tuple(out)
 
 
 def _check_signal_names(rubric: Rubric) -> None:
     from mlops_factory._assess.signals import registry
 
     known = registry()
-    for c in rubric.criteria:
-        for name in c.detection.all_signals:
-            if name not in known:
-                import difflib
+    named = [(c.id, n) for c in rubric.criteria for n in c.detection.all_signals]
+    named += [(f"applicability {a.dimension}", n) for a in rubric.applicability for n in a.signals]
+    for owner, name in named:
+        if name in known:
+            continue
+        import difflib
 
-                close = difflib.get_close_matches(name, known, n=1)
-                where = f"{rubric.source}: criterion {c.id}: field 'detection'"
-                raise FactoryError(
-                    f"{where}: unknown signal {name!r}",
-                    f"did you mean {close[0]!r}?"
-                    if close
-                    else "docs/criteria.md lists the signals the built-in rubric uses",
-                )
+        close = difflib.get_close_matches(name, known, n=1)
+        field = "signals" if owner.startswith("applicability") else "detection"
+        where = (
+            f"{rubric.source}: {'' if field == 'signals' else 'criterion '}{owner}: field {field!r}"
+        )
+        raise FactoryError(
+            f"{where}: unknown signal {name!r}",
+            f"did you mean {close[0]!r}?"
+            if close
+            else "docs/criteria.md lists the signals the built-in rubric uses",
+        )
 
 
 # ----------------------------------------------------------------- field helpers

@@ -34,6 +34,7 @@ OUTCOME_LABELS: dict[Outcome, str] = {
     Outcome.NOT_APPLICABLE: "not applicable",
     Outcome.NOT_ASSESSED: "not assessed",
     Outcome.ERROR: "error",
+    Outcome.WAIVED: "waived",
 }
 OUTCOME_SYMBOLS: dict[Outcome, str] = {
     Outcome.MET: "✓",
@@ -41,6 +42,7 @@ OUTCOME_SYMBOLS: dict[Outcome, str] = {
     Outcome.NOT_APPLICABLE: "–",
     Outcome.NOT_ASSESSED: "?",
     Outcome.ERROR: "!",
+    Outcome.WAIVED: "~",
 }
 
 CellState = Literal["met", "partial", "unmet", "not_assessed", "not_applicable", "empty"]
@@ -117,7 +119,100 @@ def overall(assessment: Assessment) -> str:
 
 
 def dimension_level(d: DimensionResult) -> str:
+    if not d.applicable:
+        return "n/a"
     return "not assessed" if d.level is None else str(d.level)
+
+
+def role_label(f: Finding) -> str:
+    """ "defining" or "practice", as shown next to a finding."""
+    return f.criterion.role
+
+
+def outcome_label(f: Finding) -> str:
+    """The outcome as read: "met (weak evidence)", "waived: <reason>"."""
+    label = OUTCOME_LABELS[f.outcome]
+    if f.weak:
+        label += " (weak evidence)"
+    if f.waiver:
+        label += f" until {f.waiver.expires}"
+    return label
+
+
+#: What each kind means for the level, shown under the title when it is not a project.
+KIND_TITLES = {
+    "project": "project",
+    "template": "template repository",
+    "monorepo": "monorepo",
+    "docs": "documentation only",
+}
+
+
+def kind_line(repo: RepoInfo) -> str | None:
+    """ "Kind: template repository — <why>"; None for a plain project."""
+    if repo.kind == "project" and not repo.scope:
+        return None
+    text = f"Kind: {KIND_TITLES.get(repo.kind, repo.kind)}"
+    if repo.kind_reason:
+        text += f" — {clean(repo.kind_reason)}"
+    if repo.scope:
+        text += f" (assessed: {clean(repo.scope)}/ only, with the root's CI and build files)"
+    return text
+
+
+def projects_line(repo: RepoInfo) -> str | None:
+    """A monorepo's projects, comma-separated (at most ten shown)."""
+    if not repo.projects:
+        return None
+    shown = ", ".join(clean(p) for p in repo.projects[:10])
+    more = f" and {len(repo.projects) - 10} more" if len(repo.projects) > 10 else ""
+    return f"Projects: {shown}{more}"
+
+
+def practices_line(assessment: Assessment) -> str:
+    """ "Practices: 12 of 20 met"."""
+    cov = assessment.practice_coverage()
+    return f"Practices: {cov['met']} of {cov['total']} met (reported, never gating)"
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """One dimension's "why not the next level": its level, the next, what is missing."""
+
+    dimension: str
+    level: str
+    next_level: int | None
+    lines: tuple[str, ...]
+
+
+def why_not_next(assessment: Assessment) -> list[NextStep]:
+    """Per dimension, what keeps it from the next level: defining criteria, one line each,
+    with the command or question that closes it."""
+    out: list[NextStep] = []
+    for did in dimension_ids(assessment):
+        d = dimension_result(assessment, did)
+        title = dimension_title(did)
+        if not d.applicable:
+            out.append(NextStep(title, "n/a", None, (f"not applicable: {clean(d.reason)}",)))
+            continue
+        if d.level is None:
+            out.append(NextStep(title, "not assessed", None, (clean(d.reason),)))
+            continue
+        if d.next_level is None:
+            why = (
+                "at the top level"
+                if d.level >= MAX_LEVEL
+                else "no defining criterion of this dimension is missing; the next level rests"
+                " on the other dimensions"
+            )
+            out.append(NextStep(title, str(d.level), None, (why,)))
+            continue
+        lines = []
+        for m in d.next_level.missing:
+            how = f"  → {m.command}" if m.command else ""
+            lines.append(f"{m.id} {clean(m.title)} ({m.outcome}){how}")
+        out.append(NextStep(title, str(d.level), d.next_level.level, tuple(lines)))
+    return out
 
 
 def dimension_ids(assessment: Assessment) -> list[str]:
@@ -201,7 +296,7 @@ def grid(assessment: Assessment) -> dict[str, dict[int, Cell]]:
         for level in LEVELS:
             c = counts.get((did, level), Counter())
             row[level] = Cell(
-                met=c[Outcome.MET],
+                met=c[Outcome.MET] + c[Outcome.WAIVED],
                 total=sum(c.values()) - c[Outcome.NOT_APPLICABLE],
                 not_assessed=c[Outcome.NOT_ASSESSED],
                 errors=c[Outcome.ERROR],

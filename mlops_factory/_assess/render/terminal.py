@@ -26,6 +26,7 @@ OUTCOME_STYLES: dict[Outcome, str] = {
     Outcome.NOT_APPLICABLE: "dim",
     Outcome.NOT_ASSESSED: "magenta",
     Outcome.ERROR: "bold yellow",
+    Outcome.WAIVED: "cyan",
 }
 CELL_STYLES: dict[c.CellState, str] = {
     "met": "bold green",
@@ -70,8 +71,8 @@ def _finding(f: Finding) -> RenderableType:
     head.append(c.OUTCOME_SYMBOLS[f.outcome], style=OUTCOME_STYLES[f.outcome])
     head.append(f" {crit.id}", style="bold")
     head.append(f"  {crit.title}  ")
-    label = c.OUTCOME_LABELS[f.outcome] + (" (weak evidence)" if f.weak else "")
-    head.append(label, style=OUTCOME_STYLES[f.outcome])
+    head.append(c.outcome_label(f), style=OUTCOME_STYLES[f.outcome])
+    head.append(f"  {c.role_label(f)}", style="bold" if crit.defining else "dim")
     lines: list[RenderableType] = [head]
     question = c.question_of(f)
     if question:
@@ -110,6 +111,19 @@ def findings(assessment: Assessment) -> list[RenderableType]:
     return out
 
 
+def next_levels(assessment: Assessment) -> list[RenderableType]:
+    """Per dimension: its level, and what is missing for the next one."""
+    out: list[RenderableType] = []
+    for n in c.why_not_next(assessment):
+        head = Text(f"  {n.dimension}: ", style="bold")
+        head.append(n.level, style="bold")
+        if n.next_level is not None:
+            head.append(f" → {n.next_level} needs:", style="bold")
+        out.append(head)
+        out.extend(Text(f"      {line}") for line in n.lines)
+    return out
+
+
 def _step(step: PlanStep) -> RenderableType:
     head = Text(f"{step.order:>2}. ", style="bold")
     head.append(step.title, style="bold")
@@ -124,6 +138,8 @@ def _step(step: PlanStep) -> RenderableType:
             lines.append(Text(f"    {name}: " + sep.join(values)))
 
     field("closes", step.criteria, ", ")
+    if step.command:
+        lines.append(Text(f"    run: {step.command}", style="cyan"))
     field("do", step.actions)
     field("success", step.success)
     field("deliverables", step.deliverables)
@@ -147,7 +163,19 @@ def print_terminal(assessment: Assessment, console: Console) -> None:
     console.print(Text(c.GRID_LEGEND, style="dim"))
     console.print()
     console.print(overall_line(assessment))
+    if assessment.level_reason:
+        console.print(Text(f"How: {c.clean(assessment.level_reason)}", style="dim"))
+    for extra in (c.kind_line(repo), c.projects_line(repo)):
+        if extra:
+            console.print(Text(extra, style="yellow"))
     console.print(Text(c.counts_line(assessment)))
+    console.print(Text(c.practices_line(assessment), style="dim"))
+    for warning in assessment.warnings:
+        console.print(Text(f"warning: {c.clean(warning)}", style="yellow"))
+    console.print()
+    console.print(Rule(Text("Why not the next level", style="bold"), align="left"))
+    for item in next_levels(assessment):
+        console.print(item)
     console.print()
     console.print(Rule(Text("Findings", style="bold"), align="left"))
     for item in findings(assessment):

@@ -279,3 +279,38 @@ def data_versioning(snap: RepoSnapshot) -> SignalResult:
             if evidence:
                 break
     return result("data_versioning", evidence[:8])
+
+
+#: Serialised-model formats, by their libraries' documented file suffixes.
+_MODEL_SUFFIXES = {
+    ".pkl": "a pickled object",
+    ".pickle": "a pickled object",
+    ".joblib": "a joblib-serialised model",
+    ".onnx": "an ONNX model",
+    ".h5": "a Keras/HDF5 model",
+    ".keras": "a Keras model",
+    ".pt": "a PyTorch model or checkpoint",
+    ".pth": "a PyTorch model or checkpoint",
+    ".ckpt": "a training checkpoint",
+    ".safetensors": "model weights (safetensors)",
+    ".mar": "a TorchServe model archive",
+    ".cbm": "a CatBoost model",
+    ".ubj": "an XGBoost model",
+    ".tflite": "a TensorFlow Lite model",
+    ".mlmodel": "a Core ML model",
+}
+
+
+@signal(
+    "model_files",
+    "Model files are committed to the repository (informational: a hand-off, not a release).",
+)
+def model_files(snap: RepoSnapshot) -> SignalResult:
+    # A model file in the repository is the level-0 hand-off of the maturity model ("a
+    # single model file handed off with inputs and outputs"): it shows a model exists,
+    # so model release is a subject here, but it is never evidence of a release process.
+    evidence = [
+        Evidence(e.path, note=f"{_MODEL_SUFFIXES[e.suffix]} committed to the repository", weak=True)
+        for e in snap.by_suffix(*_MODEL_SUFFIXES)
+    ]
+    return result("model_files", evidence[:6])
