@@ -74,8 +74,16 @@ def test_the_contract_fields_from_the_issue_are_there() -> None:
         "snippet": "type: pipeline",
         "note": "",
         "weak": False,
+        "strength": "strong",
     }
     assert [s["order"] for s in data["plan"]["steps"]] == [1, 2, 3]
+    # The 2.0 fields: kind, applicability, next level, role, strength, waivers.
+    assert data["repo"]["kind"] == "project"
+    dims = {d["id"]: d for d in data["dimensions"]}
+    assert dims["model_creation"]["applicable"] is True
+    assert set(dims["model_creation"]) >= {"reason", "next_level", "practices"}
+    assert finding["role"] in ("defining", "practice")
+    assert finding["waiver"] is None
 
 
 @pytest.mark.parametrize(
@@ -88,7 +96,10 @@ def test_the_contract_fields_from_the_issue_are_there() -> None:
         ("evidence", lambda d: d["findings"][2]["evidence"][0].update(line=0)),
         ("dimension", lambda d: d["dimensions"][0].update(id="ethics")),
         ("plan", lambda d: d["plan"]["steps"][0]["effort"].update(size="XL")),
-        ("version", lambda d: d.update(schema_version="2.0")),
+        ("version", lambda d: d.update(schema_version="1.0")),
+        ("finding", lambda d: d["findings"][0].update(role="optional")),
+        ("evidence", lambda d: d["findings"][2]["evidence"][0].update(strength="medium")),
+        ("repo", lambda d: d["repo"].update(kind="library")),
     ],
 )
 def test_the_schema_is_strict(

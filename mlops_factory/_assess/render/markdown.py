@@ -23,6 +23,7 @@ OUTCOME_ICONS: dict[Outcome, str] = {
     Outcome.NOT_APPLICABLE: "➖",
     Outcome.NOT_ASSESSED: "❔",
     Outcome.ERROR: "⚠️",
+    Outcome.WAIVED: "🔕",
 }
 CELL_ICONS: dict[c.CellState, str] = {
     "met": "✅",
@@ -66,7 +67,7 @@ def _summary(assessment: Assessment) -> list[str]:
     ]
     for did, row in c.grid(assessment).items():
         d = c.dimension_result(assessment, did)
-        level = f"**{d.level}**" if d.assessed else "*not assessed*"
+        level = f"**{d.level}**" if d.assessed else f"*{c.dimension_level(d)}*"
         cells = []
         for lv in c.LEVELS:
             cell = row[lv]
@@ -97,7 +98,20 @@ def _step(step: PlanStep) -> list[str]:
             lines.append(f"   - {label}:")
             lines.extend(f"     - {v}" for v in values)
     component = f"`{step.component}`" if step.component else c.PEOPLE_STEP
-    lines.append(f"   - Component: {component}")
+    lines.append(f"   - Component: {component} ({step.role})")
+    if step.command:
+        lines.append(f"   - Run: `{step.command}`")
+    return lines
+
+
+def _next_levels(assessment: Assessment) -> list[str]:
+    lines = []
+    for n in c.why_not_next(assessment):
+        head = f"- **{_table_text(n.dimension)}**: {n.level}"
+        if n.next_level is not None:
+            head += f" → level {n.next_level} needs:"
+        lines.append(head)
+        lines.extend(f"  - {escape(line)}" for line in n.lines)
     return lines
 
 
@@ -106,7 +120,9 @@ def _finding(f: Finding) -> list[str]:
     label = c.OUTCOME_LABELS[f.outcome]
     if f.weak:
         label += ", on weak evidence only"
-    lines = [f"- {OUTCOME_ICONS[f.outcome]} **`{crit.id}`** {crit.title}: *{label}*"]
+    lines = [f"- {OUTCOME_ICONS[f.outcome]} **`{crit.id}`** {crit.title}: *{label}* ({crit.role})"]
+    if f.waiver:
+        lines.append(f"  - Waived until {f.waiver.expires}: {escape(f.waiver.reason)}")
     question = c.question_of(f)
     if question:
         lines.append(f"  - Question: {question}")
@@ -133,8 +149,15 @@ def render(assessment: Assessment, *, rubric: Rubric | None = None) -> str:
     repo = assessment.repo
     out: list[str] = [f"# MLOps maturity assessment: {escape(repo.name)}", ""]
     out.append(f"**{c.overall(assessment)}**")
+    if assessment.level_reason:
+        out += ["", f"How the level was formed: {escape(assessment.level_reason)}."]
+    for extra in (c.kind_line(repo), c.projects_line(repo)):
+        if extra:
+            out += ["", f"> {escape(extra)}"]
     if not assessment.people_assessed:
         out += ["", f"> **{c.PEOPLE_NOTE}**"]
+    for warning in assessment.warnings:
+        out += ["", f"> ⚠️ {escape(warning)}"]
     rubric_name = f"{rubric.title} " if rubric else ""
     out += [
         "",
@@ -145,6 +168,11 @@ def render(assessment: Assessment, *, rubric: Rubric | None = None) -> str:
         f"{escape(assessment.rubric_version)} |",
         f"| Generated | {assessment.generated_at} by mlops-factory {assessment.tool_version} |",
         f"| Outcomes | {c.counts_line(assessment)} |",
+        f"| Practices | {c.practices_line(assessment)} |",
+        "",
+        "## Why not the next level",
+        "",
+        *_next_levels(assessment),
         "",
         "## Summary",
         "",

@@ -35,6 +35,8 @@ RESULT_LEVELS: dict[Outcome, str] = {
     Outcome.UNMET: "warning",
     Outcome.ERROR: "error",
     Outcome.NOT_ASSESSED: "note",
+    # A waived criterion is still reported, with a suppression that carries the reason.
+    Outcome.WAIVED: "warning",
 }
 #: Locations per result; dashboards show the first, the JSON output has them all.
 MAX_LOCATIONS = 10
@@ -77,6 +79,8 @@ def _rule(crit: Criterion) -> dict[str, Any]:
             "levelName": LEVEL_NAMES.get(crit.level, ""),
             "dimension": crit.dimension,
             "kind": crit.kind,
+            "role": crit.role,
+            "restsOn": list(crit.rests_on),
             "effort": r.effort.to_dict(),
             "component": r.component,
             "tags": ["mlops-maturity", crit.dimension, f"level-{crit.level}"],
@@ -123,7 +127,7 @@ def _message(f: Finding) -> str:
 def _result(f: Finding, rule_index: int) -> dict[str, Any]:
     with_path = [ev for ev in f.evidence if ev.path]
     locations = [_location(ev) for ev in with_path[:MAX_LOCATIONS]] or [_location(None)]
-    return {
+    out: dict[str, Any] = {
         "ruleId": f.criterion.id,
         "ruleIndex": rule_index,
         "level": RESULT_LEVELS[f.outcome],
@@ -133,8 +137,18 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
             "outcome": f.outcome.value,
             "level": f.criterion.level,
             "dimension": f.criterion.dimension,
+            "role": f.criterion.role,
         },
     }
+    if f.waiver:
+        out["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{f.waiver.reason} (until {f.waiver.expires})",
+            }
+        ]
+    return out
 
 
 def _utc(stamp: str) -> datetime | None:
@@ -202,6 +216,8 @@ def to_sarif(assessment: Assessment, *, rubric: Rubric | None = None) -> dict[st
             "levelName": LEVEL_NAMES[assessment.level],
             "peopleAssessed": assessment.people_assessed,
             "dimensions": {d.id: d.level for d in assessment.dimensions},
+            "repoKind": assessment.repo.kind,
+            "levelReason": assessment.level_reason,
             "rubric": {"id": assessment.rubric_id, "version": assessment.rubric_version},
             "targetLevel": assessment.plan.target_level,
         },
