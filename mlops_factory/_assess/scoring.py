@@ -10,7 +10,7 @@ The scoring model, in short (the README's assessment section says the same):
 - A dimension's level is the highest level L whose defining criteria in that
   dimension, and those of the levels below, are met. A level at which a dimension has
   no defining criterion of its own (the model says "as level N" there) is credited to
-  it only up to the overall level.
+  it up to the overall level, or when the dimension's next defining level is met.
 - The overall level: levels 2-4 form the MLOps chain (training as code with tracking
   and a registry; automatic, validated release; retraining from production metrics),
   each needing the ones below it, over every applicable, assessed dimension. Level 1
@@ -175,10 +175,10 @@ def dimension_levels(
         defined = _defining_levels(own)
         for lvl in range(1, MAX_LEVEL + 1):
             if lvl not in defined:
-                if lvl > overall:
-                    # Credit an "as level N" level only up to the overall level; say
-                    # what the next level of this dimension asks for, if anything.
-                    above = [x for x in defined if x > level]
+                above = [x for x in defined if x > lvl]
+                if lvl > overall and not (above and _next(own, above[0]) is None):
+                    # Credit an "as level N" level up to the overall level, or when the
+                    # dimension's next defining level is met; else say what it asks for.
                     next_level = _next(own, above[0]) if above else None
                     break
                 level = lvl

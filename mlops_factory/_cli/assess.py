@@ -18,10 +18,21 @@ Nothing in the repository is executed. People and process criteria are questions
 asked on a terminal, read from --answers FILE otherwise; unanswered ones are shown
 as "not assessed" and never counted as met.
 
+Levels: each criterion is defining (it gates its level) or a practice (reported,
+never gating). Defining criteria are met on strong evidence only. Levels 2-4 are a
+chain (training as code with tracking and a registry; automatic, validated release;
+retraining from production metrics); level 1 (CI builds and tests) stands alone.
+
 Answers file (YAML):
   rubric: mlops-maturity
   answers:
     PE-101: yes      # yes / no / n/a
+
+Waivers (.mlops-factory/waivers.yaml in the assessed repository):
+  waivers:
+    - criterion: MR-304
+      reason: production releases are approved by the change board
+      expires: 2027-06-30
 """
 
 
@@ -40,6 +51,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_options.level,
         metavar="N",
         help="plan the path up to level N (default: next)",
+    )
+    parser.add_argument(
+        "--project",
+        metavar="DIR",
+        help="assess one project folder of a monorepo (the root's CI and build files still count)",
+    )
+    parser.add_argument(
+        "--no-waivers",
+        action="store_true",
+        help="ignore .mlops-factory/waivers.yaml and show the raw result",
     )
     parser.add_argument(
         "--fail-under",
@@ -80,7 +101,14 @@ def run(args: argparse.Namespace) -> int:
     if args.save_answers:
         save_answers(args.save_answers, answers, rubric)
 
-    result = assess(args.path, rubric=rubric, answers=answers, target=args.target)
+    result = assess(
+        args.path,
+        rubric=rubric,
+        answers=answers,
+        target=args.target,
+        project=args.project,
+        waivers=not args.no_waivers,
+    )
 
     if args.format == "terminal":
         import io

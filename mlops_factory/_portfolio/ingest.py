@@ -16,19 +16,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
-from mlops_factory._assess.model import DIMENSIONS, MAX_LEVEL
+from mlops_factory._assess.model import DIMENSIONS, MAX_LEVEL, SCHEMA_VERSION
 from mlops_factory._errors import FactoryError
 from mlops_factory._portfolio.model import TOP_STEPS, Score, StepSummary
 
 #: The assessment JSON major version this reader understands.
-SUPPORTED_MAJOR = "1"
+SUPPORTED_MAJOR = SCHEMA_VERSION.split(".")[0]
 #: Larger files are refused before parsing: an assessment is tens of kilobytes.
 MAX_JSON_BYTES = 64 * 1024 * 1024
 _HINT = (
     "portfolio reads the JSON written by `mlops-factory assess --format json` "
     "(see docs/assessment-json.md)"
 )
-_COUNTS = ("met", "unmet", "not_applicable", "not_assessed", "error")
+_COUNTS = ("met", "unmet", "not_applicable", "not_assessed", "error", "waived")
 
 
 class _Check:

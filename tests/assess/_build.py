@@ -16,22 +16,30 @@ def criterion(
     cid: str,
     *,
     signals: tuple[str, ...] = (),
-    any_of: tuple[str, ...] = (),
+    any_of: tuple[str | tuple[str, ...], ...] = (),
     applies_if: tuple[str, ...] = (),
     question: str | None = None,
     component: str | None = "comp",
     size: str = "S",
     days: tuple[float, float] = (1, 2),
+    role: str = "practice",
+    level: int | None = None,
 ) -> Criterion:
     dims = {"PE": "people", "MC": "model_creation", "MR": "model_release"}
     dims["AI"] = "application_integration"
     return Criterion(
         id=cid,
-        level=int(cid[3]),
+        level=int(cid[3]) if level is None else level,
         dimension=dims[cid[:2]],
         title=f"title of {cid}",
         motivation="why",
-        detection=Detection("how", signals, any_of, applies_if, question),
+        detection=Detection(
+            "how",
+            signals,
+            tuple((a,) if isinstance(a, str) else a for a in any_of),
+            applies_if,
+            question,
+        ),
         remediation=Remediation(
             text=f"do {cid}",
             effort=Effort(size, days),  # type: ignore[arg-type]
@@ -39,6 +47,8 @@ def criterion(
             deliverable=f"{cid} deliverable",
             component=None if question else component,
         ),
+        role=role,  # type: ignore[arg-type]
+        rests_on=(f"L{cid[3]}.x.1",) if role == "defining" else (),
     )
 
 

@@ -16,6 +16,7 @@ from mlops_factory._assess.model import (
     DimensionResult,
     Effort,
     Evidence,
+    EvidenceRules,
     Finding,
     ModelStatement,
     Outcome,
@@ -61,6 +62,8 @@ def criterion(
     component: str | None = "comp",
     size: str = "M",
     covers: tuple[str, ...] = (),
+    rests_on: tuple[str, ...] = (),
+    evidence: EvidenceRules = EvidenceRules(),  # noqa: B008 (frozen, immutable)
 ) -> Criterion:
     return Criterion(
         id=cid,
@@ -71,7 +74,7 @@ def criterion(
         detection=Detection(
             description=f"How {cid} is detected.",
             signals=signals,
-            any_of=any_of,
+            any_of=tuple((name,) for name in any_of),
             applies_if=applies_if,
             question=question,
         ),
@@ -83,6 +86,9 @@ def criterion(
             component=component,
         ),
         covers=covers,
+        role="defining" if rests_on else "practice",
+        rests_on=rests_on,
+        evidence=evidence,
     )
 
 
@@ -111,6 +117,8 @@ MC2T = criterion(
     signals=("tracking_in_code",),
     component="mlflow-tracking",
     covers=("L2.mc.3",),
+    rests_on=("L2.mc.3",),
+    evidence=EvidenceRules(strong="Tracking calls in training code.", weak="Only in a notebook."),
 )
 MC2V = criterion("MC-202", 2, "model_creation", signals=("model_versioned",), covers=("L2.mc.3",))
 MC4 = criterion("MC-401", 4, "model_creation", signals=("retrain_on_drift",), size="L")

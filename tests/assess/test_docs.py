@@ -18,14 +18,24 @@ def test_criterion_markdown_is_the_full_text() -> None:
     assert text == (
         "# MC-201: Title of MC-201\n"
         "\n"
-        "**Level** 2 (Automated training) · **Dimension** Model creation\n"
+        "**Level** 2 (Automated training) · **Dimension** Model creation"
+        " · **Role** defining (gates the level)\n"
         "\n"
         "**Why it matters.** Why MC-201 matters.\n"
+        "\n"
+        "**Defining because the model says, at this level:**\n"
+        "\n"
+        "- `L2.mc.3`: Experiment results are tracked.\n"
         "\n"
         "**How it is detected.** How MC-201 is detected.\n"
         "\n"
         "- Signal that must be found:\n"
         "  - `tracking_in_code`: Training code logs metrics to an experiment tracker.\n"
+        "\n"
+        "**Strong evidence.** Tracking calls in training code.\n"
+        "\n"
+        "**Weak evidence** (shown, never enough for a defining criterion alone)."
+        " Only in a notebook.\n"
         "\n"
         "**Model statements covered.**\n"
         "\n"
@@ -57,7 +67,8 @@ def test_any_of_applies_if_and_unknown_signals() -> None:
     assert ai2[ai2.index("- Signal that must be found:") + 1] == (
         "  - `unit_tests`: Unit tests exist for the application code."
     )
-    i = ai2.index("- At least one of these signals:")
+    assert "**Role** practice (reported and planned, never gates)" in ai2[2]
+    i = ai2.index("- At least one of these (a group joined by `+` needs all its signals):")
     assert ai2[i + 1 : i + 3] == [
         "  - `integration_tests`: Integration tests call the model.",
         "  - `api_tests`: Tests call the serving API.",

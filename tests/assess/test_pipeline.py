@@ -16,16 +16,16 @@ from tests.assess.levels import level_repo
 def test_a_crashing_signal_becomes_an_error_outcome(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spec = signals.registry()["unit_tests"]
+    spec = signals.registry()["ci_runs_tests"]
 
     def boom(snap: object) -> signals.SignalResult:
         raise RuntimeError("parser exploded")
 
-    monkeypatch.setitem(signals._REGISTRY, "unit_tests", signals.SignalSpec(spec.name, "", boom))
+    monkeypatch.setitem(signals._REGISTRY, "ci_runs_tests", signals.SignalSpec(spec.name, "", boom))
     result = assess(level_repo(tmp_path / "repo", 1))
-    finding = result.finding("AI-101")
+    finding = result.finding("AI-104")
     assert finding.outcome is Outcome.ERROR
-    assert finding.message == "signal 'unit_tests' failed: RuntimeError: parser exploded"
+    assert finding.message == "signal 'ci_runs_tests' failed: RuntimeError: parser exploded"
     assert result.dimension("application_integration").level == 0
     assert result.finding("MC-101").outcome is Outcome.MET  # the rest was assessed
 

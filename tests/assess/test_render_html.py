@@ -84,7 +84,7 @@ def test_forbids_scripts_and_remote_loads_by_policy() -> None:
 
 def test_repo_text_is_escaped() -> None:
     text = _html()
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in text
     assert "<script>" not in text
     assert "<title>MLOps maturity: demo&lt;b&gt;</title>" in text
     assert "bad &lt;yaml&gt;" in text

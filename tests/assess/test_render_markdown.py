@@ -40,7 +40,11 @@ def test_header_names_repo_rubric_and_counts() -> None:
     lines = _md().splitlines()
     assert "| Repository | `/srv/repos/demo` (main @ 0123456789ab, 7 commits, 42 files) |" in lines
     assert "| Rubric | Test rubric `test-rubric` 0.9 |" in lines
-    assert "| Outcomes | 4 met · 3 unmet · 1 not applicable · 2 not assessed · 1 error |" in lines
+    assert (
+        "| Outcomes | 4 met · 3 unmet · 1 not applicable · 2 not assessed · 1 error · 0 waived |"
+        in lines
+    )
+    assert any(line.startswith("| Practices | Practices: ") for line in lines)
 
 
 def test_plan_steps_are_numbered_with_all_their_parts() -> None:
@@ -54,7 +58,7 @@ def test_plan_steps_are_numbered_with_all_their_parts() -> None:
         "   - Actions: Do the work for MC-202.",
         "   - Success criteria: Success for MC-202.",
         "   - Deliverables: Deliverable for MC-202.",
-        "   - Component: `model-registry`",
+        "   - Component: `model-registry` (practice)",
         "2. **Run the tests in CI**: level 2, Model release, effort S (0.5–1 days)",
     ]
     assert "   - Component: none: a people and process step" in plan
@@ -67,21 +71,22 @@ def test_findings_grouped_by_dimension_and_level_with_outcomes() -> None:
     order = [
         "### People",
         "#### Level 1 — DevOps but no MLOps",
-        "- ❔ **`PE-101`** Title of PE-101: *not assessed*",
+        "- ❔ **`PE-101`** Title of PE-101: *not assessed* (practice)",
         "  - Question: Do software engineers receive the model through a documented hand-off?",
         "### Model creation",
-        "- ✅ **`MC-101`** Title of MC-101: *met*",
-        "- ✅ **`MC-201`** Title of MC-201: *met, on weak evidence only*",
-        "- ❌ **`MC-202`** Title of MC-202: *unmet*",
+        "- ✅ **`MC-101`** Title of MC-101: *met* (practice)",
+        "- ✅ **`MC-201`** Title of MC-201: *met, on weak evidence only* (defining)",
+        "- ❌ **`MC-202`** Title of MC-202: *unmet* (practice)",
         "#### Level 4 — Full MLOps, automated operations",
         "### Model release",
-        "- ⚠️ **`MR-201`** Title of MR-201: *error*",
+        "- ⚠️ **`MR-201`** Title of MR-201: *error* (practice)",
         "  - signal ci\\_runs\\_tests failed: ValueError: bad \\<yaml\\>",
-        "- ➖ **`MR-301`** Title of MR-301: *not applicable*",
+        "- ➖ **`MR-301`** Title of MR-301: *not applicable* (practice)",
         "### Application integration",
         "  - `tests/my dir/` (no test calls the model)",
     ]
     positions = [findings.index(item + "\n") for item in order]
+    assert "## Why not the next level" in text[: text.index("## Findings")]
     assert positions == sorted(positions)
 
 

@@ -144,6 +144,8 @@ def test_one_rule_per_criterion_with_its_texts_and_properties() -> None:
         "levelName": "Automated training",
         "dimension": "model_creation",
         "kind": "signal",
+        "role": "defining",
+        "restsOn": ["L2.mc.3"],
         "effort": {"size": "M", "days": [3.0, 5.0]},
         "component": "mlflow-tracking",
         "tags": ["mlops-maturity", "model_creation", "level-2"],
@@ -184,6 +186,8 @@ def test_run_carries_tool_version_invocation_and_overall_level() -> None:
             "model_release": 1,
             "application_integration": 1,
         },
+        "repoKind": "project",
+        "levelReason": "",
         "rubric": {"id": "test-rubric", "version": "0.9"},
         "targetLevel": 2,
     }
@@ -209,3 +213,27 @@ def test_the_schema_check_rejects_a_broken_log(validator: Any) -> None:
     log["runs"][0]["results"][0]["level"] = "fatal"
     with pytest.raises(jsonschema.ValidationError):
         validator.validate(log)
+
+
+def test_a_waived_finding_is_a_result_with_a_suppression_and_its_justification(
+    validator: Any,
+) -> None:
+    from mlops_factory._assess.model import Finding, Outcome, Waiver
+
+    waived = Finding(
+        fx.MC2V,
+        Outcome.WAIVED,
+        message="waived",
+        waiver=Waiver("MC-202", "registry lives in the platform team's repo", "2099-12-31"),
+    )
+    log = _sarif(fx.assessment(findings=(waived,)))
+    _check(log, validator)
+    (result,) = log["runs"][0]["results"]
+    assert result["ruleId"] == "MC-202"
+    assert result["suppressions"] == [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": "registry lives in the platform team's repo (until 2099-12-31)",
+        }
+    ]

@@ -83,7 +83,8 @@ def _break(raw: dict[str, Any], index: int, path: str, value: Any) -> dict[str, 
     [
         ("title", KeyError, "criterion MC-101: field 'title': is required"),
         ("level", 7, "criterion MC-101: field 'level': must be a whole number from 1 to 4"),
-        ("level", 2, "criterion MC-101: field 'level': is 2 but the id says level 1"),
+        ("role", "gating", "criterion MC-101: field 'role': must be defining or practice"),
+        ("id", "MC-1", "field 'id': must look like MC-201 (two letters, three digits)"),
         ("dimension", "vibes", "criterion MC-101: field 'dimension': must be one of"),
         ("remediation.effort.size", "XL", "remediation: field 'effort.size': must be one of S"),
         ("remediation.effort.days", [5, 1], "field 'effort.days': must be [low, high]"),
@@ -103,6 +104,65 @@ def test_malformed_criterion_names_file_criterion_and_field(
         parse_rubric(_break(raw, index, path, value), "custom.yaml")
     assert err.value.message.startswith("custom.yaml: ")
     assert expected in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"role": "defining"}, "a defining criterion must name the model statement"),
+        ({"role": "defining", "rests_on": ["L9.x.1"]}, "names unknown model statement 'L9.x.1'"),
+        (
+            {"role": "defining", "rests_on": ["L2.mc.1"]},
+            "statement L2.mc.1 is of level 2, the criterion of 1",
+        ),
+        ({"evidence": {"strong": "x"}}, "evidence: field 'weak': is required"),
+        ({"detection": {"description": "d", "any_of": [["a", 3]]}}, "field 'any_of': must list"),
+    ],
+)
+def test_roles_rests_on_and_evidence_rules_are_validated(
+    raw: dict[str, Any], change: dict[str, Any], expected: str
+) -> None:
+    data = copy.deepcopy(raw)
+    node = next(c for c in data["criteria"] if c["id"] == "MC-101")
+    node.pop("role", None)
+    node.update(change)
+    with pytest.raises(FactoryError) as err:
+        parse_rubric(data, "custom.yaml")
+    assert expected in err.value.message
+
+
+def test_a_criterion_may_move_level_and_keep_its_id(raw: dict[str, Any]) -> None:
+    data = copy.deepcopy(raw)
+    node = next(c for c in data["criteria"] if c["id"] == "MC-101")
+    node["level"] = 2
+    node["covers"] = ["L2.mc.1"]
+    moved = parse_rubric(data, "custom.yaml").get("MC-101")
+    assert moved is not None and moved.level == 2
+
+
+def test_builtin_defining_criteria_rest_on_the_model_and_each_level_has_some() -> None:
+    rubric = load_rubric()
+    defining = [c for c in rubric.criteria if c.defining]
+    # The defining capability of each level (issue 9): L1 CI build and tests, L2 training
+    # as code with tracking and a registry, L3 automatic validated release, L4 retraining
+    # from production metrics with central metrics from the deployed model.
+    by_level = {lvl: {c.id for c in defining if c.level == lvl} for lvl in (1, 2, 3, 4)}
+    assert {"AI-102", "AI-104"} <= by_level[1]
+    assert {"MC-201", "MC-202", "MC-203"} <= by_level[2]
+    assert {"MR-301", "AI-304"} <= by_level[3]
+    assert {"MC-401", "AI-401"} <= by_level[4]
+    for c in defining:
+        assert c.rests_on, c.id
+        if c.dimension != "people":
+            assert c.evidence.strong and c.evidence.weak, c.id
+    # Good practices the model does not ask for at their level never gate.
+    for cid in ("MC-206", "MR-202", "MR-303", "MR-304", "MC-402", "MR-401", "AI-302", "MR-101"):
+        assert not rubric.get(cid).defining, cid  # type: ignore[union-attr]
+    assert {a.dimension for a in rubric.applicability} == {
+        "model_creation",
+        "model_release",
+        "application_integration",
+    }
 
 
 def test_duplicate_ids_are_refused(raw: dict[str, Any]) -> None:

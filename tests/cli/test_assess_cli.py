@@ -28,7 +28,7 @@ def test_json_to_stdout_is_the_documented_contract(
 ) -> None:
     assert main(["assess", str(repo), "--answers", str(answers), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "2.0"
     assert data["level"] == 1
     assert [d["id"] for d in data["dimensions"]] == [
         "people",

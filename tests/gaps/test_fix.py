@@ -71,7 +71,7 @@ def test_fix_target_3_lifts_a_level_0_repo_to_level_3_touching_only_planned_file
 
     levels = {d.id: (d.before, d.after) for d in result.levels}
     assert {d: levels[d][0] for d in AUTOMATABLE} == {
-        "model_creation": 1,
+        "model_creation": 0,
         "model_release": 0,
         "application_integration": 0,
     }

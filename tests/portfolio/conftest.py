@@ -17,8 +17,8 @@ from tests.helpers import build_tree, git_init
 #: per fixture level without questionnaire answers (People is then not assessed).
 #: Application integration has no level-2 criteria of its own, so level 1 there is 2.
 EXPECTED = {
-    0: (None, 0, 0, 0, 0),
-    1: (None, 1, 1, 2, 1),
+    0: (None, 0, 0, None, 0),
+    1: (None, 1, 1, 1, 1),
     2: (None, 2, 2, 2, 2),
     3: (None, 3, 3, 3, 3),
     4: (None, 4, 4, 4, 4),
@@ -80,8 +80,10 @@ def two_runs(
     build_tree(fleet / "team01-l1", LEVEL2)
     git_init(fleet / "team01-l1", "grown to level 2")
     fallen = fleet / "team02-l2"
-    (fallen / ".github" / "workflows" / "train.yml").unlink()
-    git_init(fallen, "dropped the training workflow")
+    train = fallen / "src" / "churn" / "train.py"
+    kept = [ln for ln in train.read_text().splitlines() if "mlflow" not in ln or "start_run" in ln]
+    train.write_text("\n".join(kept).replace("with mlflow.start_run():", "if True:") + "\n")
+    git_init(fallen, "dropped experiment tracking")
     bad = base / "bad.json"
     bad.write_text('{"schema_version": "9.0"}')
     result = portfolio([fleet, base / "missing", bad], db=db, jobs=2)

@@ -45,7 +45,8 @@ def test_json_output_has_the_exact_levels_and_two_runs_make_two_history_entries(
             "people": {"levels": [0, 0, 0, 0, 0], "not_assessed": 12},
             "model_creation": {"levels": [3, 3, 2, 2, 2], "not_assessed": 0},
             "model_release": {"levels": [3, 3, 2, 2, 2], "not_assessed": 0},
-            "application_integration": {"levels": [3, 0, 5, 2, 2], "not_assessed": 0},
+            # Level-0 repos have no application code: not applicable, counted as not assessed.
+            "application_integration": {"levels": [0, 3, 2, 2, 2], "not_assessed": 3},
         },
     }
     assert data["run"]["id"] == 1 and data["run"]["db"] == str(db)
@@ -73,9 +74,9 @@ def test_some_inputs_not_scored_exits_1_and_says_which(
         ("team01-l1", "scored"),
     ]
     assert data["repos"][0]["error"] == {
-        "message": f"{bad}: schema_version '0.9' is not supported (this mlops-factory reads 1.x)",
+        "message": f"{bad}: schema_version '0.9' is not supported (this mlops-factory reads 2.x)",
         "hint": "write it with an mlops-factory whose `assess --format json` has "
-        "schema_version 1.x, or upgrade the mlops-factory that reads it",
+        "schema_version 2.x, or upgrade the mlops-factory that reads it",
     }
     assert f"not scored: {bad}: schema_version '0.9' is not supported" in err
 

@@ -43,7 +43,7 @@ def test_a_real_result_is_read_with_its_levels_and_top_steps(
 
 def test_a_newer_minor_version_with_extra_fields_is_read(document: dict[str, Any]) -> None:
     data = copy.deepcopy(document)
-    data["schema_version"] = "1.7"
+    data["schema_version"] = "2.7"
     data["new_field"] = {"anything": True}
     data["dimensions"].append({"id": "security", "level": 2})
     score = score_of(data, "x.json")
@@ -54,8 +54,8 @@ def test_a_newer_minor_version_with_extra_fields_is_read(document: dict[str, Any
     ("change", "message"),
     [
         (
-            lambda d: d.update(schema_version="2.0"),
-            "x.json: schema_version '2.0' is not supported (this mlops-factory reads 1.x)",
+            lambda d: d.update(schema_version="3.0"),
+            "x.json: schema_version '3.0' is not supported (this mlops-factory reads 2.x)",
         ),
         (lambda d: d.pop("schema_version"), "x.json: field 'schema_version' is missing"),
         (lambda d: d.pop("level"), "x.json: field 'level' is missing"),

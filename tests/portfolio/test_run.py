@@ -52,7 +52,7 @@ def test_two_runs_are_two_history_entries_with_the_change_between(
         stored = {row["name"]: row["level"] for row in rows}
         assert stored["team01-l1"] == 2
         full = history.assessment(2, str(grown.resolve()))
-        assert full["level"] == 2 and full["schema_version"] == "1.0"
+        assert full["level"] == 2 and full["schema_version"] == "2.0"
 
     by_name = {r.name: r for r in second.repos}
     repo = by_name["team01-l1"]
@@ -74,7 +74,7 @@ def test_broken_inputs_are_reported_and_the_rest_scored(
     (lists / "notes.txt").write_text("not a repo\n")
     wrong = lists / "wrong.json"
     data = json.loads(assessment_json.read_text())
-    data["schema_version"] = "2.0"
+    data["schema_version"] = "3.0"
     wrong.write_text(json.dumps(data))
     garbage = lists / "garbage.json"
     garbage.write_text("{not json")
@@ -98,7 +98,7 @@ def test_broken_inputs_are_reported_and_the_rest_scored(
     )
     assert failed["missing-repo"] == f"missing-repo (in {listing}) does not exist"
     assert failed["wrong.json"] == (
-        f"{wrong.resolve()}: schema_version '2.0' is not supported (this mlops-factory reads 1.x)"
+        f"{wrong.resolve()}: schema_version '3.0' is not supported (this mlops-factory reads 2.x)"
     )
     assert failed["garbage.json"] == (
         f"{garbage.resolve()}: invalid JSON at line 1, column 2: "
