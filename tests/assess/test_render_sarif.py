@@ -109,7 +109,7 @@ def test_evidence_line_and_snippet_become_a_region() -> None:
 def test_result_messages_say_what_to_do() -> None:
     results = {r["ruleId"]: r for r in _sarif()["runs"][0]["results"]}
     assert results["MC-202"]["message"]["text"] == (
-        "Title of MC-202: unmet. Do the work for MC-202."
+        "Title of MC-202: unmet. Do the work for MC-202. Run: mlops-factory add comp ."
     )
     assert results["MR-201"]["message"]["text"] == (
         "Title of MR-201: error. signal ci_runs_tests failed: ValueError: bad <yaml>."
@@ -185,6 +185,12 @@ def test_run_carries_tool_version_invocation_and_overall_level() -> None:
             "model_creation": 1,
             "model_release": 1,
             "application_integration": 1,
+        },
+        "nextLevels": {
+            "people": None,
+            "model_creation": None,
+            "model_release": None,
+            "application_integration": None,
         },
         "repoKind": "project",
         "levelReason": "",

@@ -21,6 +21,7 @@ from mlops_factory._assess.model import (
     Finding,
     Outcome,
     Rubric,
+    command_for,
 )
 from mlops_factory._assess.render import _common as c
 
@@ -121,6 +122,9 @@ def _message(f: Finding) -> str:
         parts.append(f"Answer the questionnaire (--answers FILE): {question}")
     elif f.outcome is Outcome.UNMET:
         parts.append(crit.remediation.text)
+        command = command_for(crit)
+        if command:
+            parts.append(f"Run: {command}")
     return " ".join(parts)
 
 
@@ -216,6 +220,10 @@ def to_sarif(assessment: Assessment, *, rubric: Rubric | None = None) -> dict[st
             "levelName": LEVEL_NAMES[assessment.level],
             "peopleAssessed": assessment.people_assessed,
             "dimensions": {d.id: d.level for d in assessment.dimensions},
+            "nextLevels": {
+                d.id: d.next_level.to_dict() if d.next_level else None
+                for d in assessment.dimensions
+            },
             "repoKind": assessment.repo.kind,
             "levelReason": assessment.level_reason,
             "rubric": {"id": assessment.rubric_id, "version": assessment.rubric_version},
