@@ -162,6 +162,9 @@ class PyFile:
     checks: list[Check] = field(default_factory=list)
     strings: list[tuple[str, int]] = field(default_factory=list)
     assigns: list[Assign] = field(default_factory=list)
+    #: Lines under an ``if`` whose test is not fixed in the source: (first, last, names in
+    #: the test). Code there runs only when the condition holds (``if args.use_wandb:``).
+    guards: list[tuple[int, int, frozenset[str]]] = field(default_factory=list)
     #: Notebook only: the raw .ipynb lines, to point evidence at the real file line.
     raw_lines: list[str] | None = None
 
@@ -172,6 +175,14 @@ class PyFile:
     def imports_any(self, *modules: str) -> bool:
         """True when the file imports one of ``modules`` or a submodule of it."""
         return any(_is_within(m, mod) for m in self.imports for mod in modules)
+
+    def guarded_by(self, line: int) -> frozenset[str]:
+        """The names in the tests of the ``if`` statements that enclose ``line``."""
+        out: frozenset[str] = frozenset()
+        for first, last, names in self.guards:
+            if first <= line <= last:
+                out = out | names
+        return out
 
     def snippet(self, line: int) -> str:
         if 1 <= line <= len(self.lines):
@@ -545,7 +556,15 @@ def _on_if(ex: _Extractor, node: Any, scope: str, stack: list[tuple[ast.AST, str
     elif truth is True:
         _push(stack, node.body, scope)
     else:
-        inner = "__main__" if scope == "" and _is_main_test(node.test) else scope
+        main = scope == "" and _is_main_test(node.test)
+        inner = "__main__" if main else scope
+        if not main:
+            names = ex.names(node.test)
+            for branch in (node.body, node.orelse):
+                if branch:
+                    first = ex._line(branch[0])
+                    last = int(getattr(branch[-1], "end_lineno", None) or first) + ex.offset
+                    ex.pf.guards.append((first, max(first, last), names))
         _push(stack, node.orelse, scope)
         _push(stack, node.body, inner)
         stack.append((node.test, scope))
