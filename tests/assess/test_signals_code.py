@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mlops_factory._assess.model import SignalResult
-from mlops_factory._assess.signals import code, infra, repo
+from mlops_factory._assess.signals import registry
 from mlops_factory._assess.snapshot import RepoSnapshot
 from tests.helpers import build_tree
 
@@ -1394,18 +1394,12 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_code_signal(tmp_path: Path, case: Case) -> None:
-    check(run(tmp_path, case.tree, getattr(code, case.signal)), case)
+    check(run(tmp_path, case.tree, registry()[case.signal].fn), case)
 
 
 def test_every_code_signal_has_a_positive_and_a_negative_case() -> None:
     names = {c.signal for c in CASES}
-    assert names == {
-        name
-        for name in dir(code)
-        if isinstance(getattr(code, name), type(run))
-        and getattr(code, name).__module__ == code.__name__
-        and name in _SIGNAL_NAMES
-    }
+    assert names == _SIGNAL_NAMES
     for name in names:
         assert {c.found for c in CASES if c.signal == name} == {True, False}, name
 
@@ -1491,14 +1485,8 @@ CLAIMS_ONLY = {
 def test_claims_comments_and_dead_code_are_no_evidence(tmp_path: Path) -> None:
     build_tree(tmp_path, CLAIMS_ONLY)
     snap = RepoSnapshot.open(tmp_path, with_git=False)
-    modules = (code, infra, repo)
-    fns = [
-        getattr(m, name)
-        for m in modules
-        for name in sorted(_SIGNAL_NAMES | _OTHER_SIGNALS)
-        if hasattr(m, name)
-    ]
-    assert len(fns) == len(_SIGNAL_NAMES | _OTHER_SIGNALS)
+    signals = registry()
+    fns = [signals[name].fn for name in sorted(_SIGNAL_NAMES | _OTHER_SIGNALS)]
     for fn in fns:
         res = fn(snap)
         assert (res.found, res.evidence) == (False, ()), (res.name, res.evidence)

@@ -1,0 +1,284 @@
+"""Monitoring signals: service telemetry, drift detection, prediction logging."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mlops_factory._assess._pyindex import (
+    SINKS,
+    PyFile,
+    python_index,
+)
+from mlops_factory._assess.model import Evidence, SignalResult
+from mlops_factory._assess.signals import result, signal
+from mlops_factory._assess.signals._common import (
+    _GROUPS,
+    _LIMIT,
+    _code,
+    _receiver,
+    _tokens,
+)
+from mlops_factory._assess.signals.infra import (
+    azureml_docs,
+    iac_resources,
+    k8s_docs,
+    walk_data,
+)
+from mlops_factory._assess.signals.serving import (
+    _ROUTE_DECORATORS,
+    _SERVING_WORDS,
+    _route_path,
+    _serving_routes,
+)
+from mlops_factory._assess.snapshot import RepoSnapshot
+
+# ================================================================== monitoring
+
+_TELEMETRY: tuple[tuple[str, str], ...] = (
+    ("prometheus_fastapi_instrumentator", "Prometheus metrics (FastAPI instrumentator)"),
+    ("prometheus_client", "Prometheus metrics (prometheus_client)"),
+    ("starlette_exporter", "Prometheus metrics (starlette_exporter)"),
+    ("prometheus_flask_exporter", "Prometheus metrics (prometheus_flask_exporter)"),
+    ("azure.monitor.opentelemetry", "Application Insights (azure-monitor-opentelemetry)"),
+    ("opencensus.ext.azure", "Application Insights (opencensus-ext-azure)"),
+    ("applicationinsights", "Application Insights SDK"),
+    ("opentelemetry", "OpenTelemetry"),
+    ("datadog", "Datadog metrics"),
+    ("statsd", "StatsD metrics"),
+)
+
+
+def _telemetry_finder(pf: PyFile) -> Iterator[Evidence]:
+    for c in pf.calls:
+        for prefix, note in _TELEMETRY:
+            if c.name == prefix or c.name.startswith((prefix + ".", prefix + "(")):
+                yield pf.evidence(c.line, note)
+                break
+        else:
+            route = (c.decorator and c.last in _ROUTE_DECORATORS) or c.last == "mount"
+            if route and _route_path(c).rstrip("/") == "/metrics":
+                yield pf.evidence(c.line, "the service exposes a /metrics endpoint")
+
+
+def _telemetry_specs(snap: RepoSnapshot) -> list[Evidence]:
+    out: list[Evidence] = []
+    for res in iac_resources(snap):
+        low = res.type.lower()
+        if low in ("azurerm_application_insights", "microsoft.insights/components"):
+            out.append(
+                Evidence(
+                    res.path, res.line, res.snippet, f"Application Insights resource ({res.kind})"
+                )
+            )
+        elif low.startswith(("azurerm_monitor_", "microsoft.insights/", "aws_cloudwatch_")):
+            out.append(
+                Evidence(
+                    res.path, res.line, res.snippet, f"monitoring resource {res.type} ({res.kind})"
+                )
+            )
+    for y in k8s_docs(snap):
+        if y.doc.get("kind") in ("ServiceMonitor", "PodMonitor"):
+            out.append(y.evidence(r"^\s*kind\s*:", f"Prometheus {y.doc['kind']}"))
+    for y, kind in azureml_docs(snap):
+        if kind == "online_deployment" and y.doc.get("app_insights_enabled") is True:
+            out.append(
+                y.evidence(
+                    r"app_insights_enabled", "Application Insights enabled on the deployment"
+                )
+            )
+    return out[:6]
+
+
+@signal(
+    "monitoring_metrics", "The service emits telemetry (Prometheus, OpenTelemetry, App Insights)."
+)
+def monitoring_metrics(snap: RepoSnapshot) -> SignalResult:
+    words = (
+        "prometheus_client",
+        "prometheus_fastapi_instrumentator",
+        "starlette_exporter",
+        "prometheus_flask_exporter",
+        "Instrumentator",
+        "opentelemetry",
+        "applicationinsights",
+        "configure_azure_monitor",
+        "opencensus",
+        "datadog",
+        "statsd",
+    )
+    return _code(
+        "monitoring_metrics",
+        snap,
+        words,
+        _telemetry_finder,
+        extra=_telemetry_specs(snap),
+        notebooks="not_found",
+        substrings=('"/metrics', "'/metrics"),
+    )
+
+
+_DRIFT_LIBS: tuple[tuple[str, str], ...] = (
+    ("evidently", "Evidently"),
+    ("alibi_detect", "Alibi Detect"),
+    ("nannyml", "NannyML"),
+    ("whylogs", "whylogs"),
+    ("frouros", "Frouros"),
+)
+_PSI = re.compile(r"(^|_)psi($|_)|population_stability", re.I)
+_DRIFT = re.compile(r"drift", re.I)
+_STAT_TESTS = frozenset(
+    {"ks_2samp", "wasserstein_distance", "jensenshannon", "chisquare", "chi2_contingency", "kstest"}
+)
+
+
+def _drift_finder(pf: PyFile) -> Iterator[Evidence]:
+    for c in pf.calls:
+        if c.decorator:
+            continue
+        for module, label in _DRIFT_LIBS:
+            if c.name.startswith((module + ".", module + "(")) or c.name == module:
+                yield pf.evidence(c.line, f"drift detection with {label}")
+                break
+        else:
+            if c.name.startswith("deepchecks") and _DRIFT.search(c.name):
+                yield pf.evidence(c.line, "drift detection with Deepchecks")
+            elif c.last == "ks_2samp":
+                yield pf.evidence(c.line, "Kolmogorov-Smirnov drift test (ks_2samp)")
+            elif c.last in _STAT_TESTS and (_DRIFT.search(pf.path) or _DRIFT.search(c.scope)):
+                yield pf.evidence(c.line, f"statistical drift test ({c.last})")
+    for d in pf.defs:
+        if d.kind == "function" and _PSI.search(d.name):
+            yield pf.evidence(d.line, f"population stability index implementation ({d.name})")
+
+
+def _drift_specs(snap: RepoSnapshot) -> list[Evidence]:
+    out: list[Evidence] = []
+    for y, _kind in azureml_docs(snap):
+        keys = {k for k, _ in walk_data(y.doc)}
+        if "create_monitor" in keys or "monitoring_signals" in keys:
+            out.append(
+                y.evidence(r"(create_monitor|monitoring_signals)\s*:", "Azure ML model monitor")
+            )
+    return out
+
+
+@signal("drift_monitoring", "Code detects data or prediction drift.")
+def drift_monitoring(snap: RepoSnapshot) -> SignalResult:
+    index = python_index(snap)
+    subs = (
+        "evidently",
+        "alibi_detect",
+        "nannyml",
+        "whylogs",
+        "deepchecks",
+        "frouros",
+        "ks_2samp",
+        "psi",
+        "population_stability",
+        "drift",
+    )
+    evidence: list[Evidence] = []
+    weak: list[Evidence] = []
+    for group in _GROUPS:
+        for path in index.paths(group):
+            text = index.text(path)
+            if not text or not any(s in text for s in subs):
+                continue
+            pf = index.parse(path)
+            found = next(_drift_finder(pf), None) if pf else None
+            if found:
+                (weak if found.weak else evidence).append(found)
+            if len(evidence) >= _LIMIT or len(weak) >= 3:
+                break
+        if evidence:
+            break
+    evidence.extend(_drift_specs(snap))
+    return result("drift_monitoring", evidence or weak)
+
+
+_PREDICTION_TOKENS = frozenset(
+    {
+        "pred",
+        "preds",
+        "prediction",
+        "predictions",
+        "predicted",
+        "yhat",
+        "proba",
+        "probability",
+        "probabilities",
+        "scores",
+    }
+)
+_INPUT_TOKENS = frozenset({"input", "inputs", "request", "payload", "features", "data"})
+_OUTPUT_TOKENS = frozenset({"output", "outputs", "result", "results", "response"})
+_LOG_SINKS = frozenset({"info", "debug", "warning", "log"})
+_PREDICTION_WRITER = re.compile(r"^_?(log|record|save|store|write|persist|collect)_?predictions?$")
+
+
+def _is_service(pf: PyFile) -> bool:
+    top = {d.name for d in pf.defs if d.kind == "function" and not d.scope}
+    return ("init" in top and "run" in top) or any(True for _ in _serving_routes(pf))
+
+
+def _prediction_log_finder(pf: PyFile) -> Iterator[Evidence]:
+    for c in pf.calls:
+        if c.name.startswith("azureml_ai_monitoring") and c.last == "Collector":
+            yield pf.evidence(c.line, "collects inputs and predictions (Azure ML data collector)")
+        elif _PREDICTION_WRITER.match(c.last.lower()):
+            yield pf.evidence(c.line, f"records predictions ({c.last})")
+    writers = {
+        d.qualname
+        for d in pf.defs
+        if d.kind == "function" and _PREDICTION_WRITER.match(d.name.lower())
+    }
+    for c in pf.calls:
+        if c.scope in writers and c.last in SINKS and not c.decorator:
+            yield pf.evidence(c.line, f"a prediction log writer ({c.scope.rsplit('.', 1)[-1]})")
+            break
+    if not _is_service(pf):
+        return
+    for c in pf.calls:
+        if c.decorator or not c.argnames:
+            continue
+        receiver = _receiver(c).lower()
+        if c.last in _LOG_SINKS and not ("log" in receiver or receiver in ("", "app.logger")):
+            continue
+        if c.last == "append" and "log" not in receiver:
+            continue
+        tokens = _tokens(c.argnames)
+        if tokens & _PREDICTION_TOKENS or (tokens & _INPUT_TOKENS and tokens & _OUTPUT_TOKENS):
+            yield pf.evidence(c.line, f"the service logs its predictions ({c.last})")
+
+
+@signal("prediction_logging", "The served model's inputs and predictions are collected.")
+def prediction_logging(snap: RepoSnapshot) -> SignalResult:
+    extra: list[Evidence] = []
+    for y, kind in azureml_docs(snap):
+        collector = y.doc.get("data_collector")
+        if kind == "online_deployment" and isinstance(collector, dict):
+            extra.append(
+                y.evidence(
+                    r"^\s*data_collector\s*:", "Azure ML deployment collects inputs and predictions"
+                )
+            )
+    words = (
+        "Collector",
+        "azureml_ai_monitoring",
+        "init",
+        "log_prediction",
+        "log_predictions",
+        "record_prediction",
+        "save_predictions",
+        "store_prediction",
+        *_SERVING_WORDS,
+    )
+    return _code(
+        "prediction_logging",
+        snap,
+        words,
+        _prediction_log_finder,
+        extra=extra,
+        notebooks="not_found",
+    )
