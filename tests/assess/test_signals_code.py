@@ -662,7 +662,7 @@ PIPELINES = [
         },
         True,
         ("nb.ipynb", NB_FIRST_LINE + 2),
-        "Kubeflow Pipelines defined in code (in a notebook)",
+        "a Kubeflow pipeline defined in code (in a notebook)",
         weak=True,
     ),
     Case(

@@ -19,6 +19,7 @@ from mlops_factory._assess.signals.infra import (
     dedupe,
 )
 from mlops_factory._assess.snapshot import RepoSnapshot
+from mlops_factory._assess.technologies import find
 
 Finder = Callable[[PyFile], Iterator[Evidence]]
 _LIMIT = 6
@@ -114,3 +115,20 @@ def _loads_model(c: Call) -> bool:
     if c.last in ("load_model", "from_pretrained", "load_learner"):
         return True
     return any(c.name == p or c.name.startswith(p + "(") for p in _MODEL_LOADS)
+
+
+def catalog_evidence(
+    snap: RepoSnapshot,
+    *capabilities: str,
+    notebooks: bool = True,
+    limit: int = _LIMIT,
+) -> list[Evidence]:
+    """Where the technology catalog sees ``capabilities`` (strong first).
+
+    ``notebooks=False`` drops notebook evidence: for signals about repeatable work a
+    notebook is not the thing itself.
+    """
+    found = find(snap, *capabilities, limit=limit * 3)
+    if not notebooks:
+        found = [e for e in found if not (e.path or "").endswith(".ipynb")]
+    return found[:limit]

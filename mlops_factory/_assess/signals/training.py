@@ -18,7 +18,9 @@ from mlops_factory._assess.signals._common import (
     _LIMIT,
     _code,
     _receiver,
+    catalog_evidence,
 )
+from mlops_factory._assess.signals._graph import graph_evidence, pipelines
 from mlops_factory._assess.signals.infra import (
     azureml_docs,
     find_line,
@@ -58,7 +60,15 @@ _TRAIN_WORDS = ("fit", "fit_generator", "train_on_batch", "train", "step", "back
 
 @signal("training_code", "Model training lives in Python modules or scripts, not only notebooks.")
 def training_code(snap: RepoSnapshot) -> SignalResult:
-    res = _code("training_code", snap, _TRAIN_WORDS, _training_finder, notebooks="not_found")
+    # A managed training job (an estimator, a pipeline's train step) trains the model
+    # even when no fit() is in the repository.
+    extra = [
+        *catalog_evidence(snap, "trains", notebooks=False),
+        *graph_evidence(pipelines(snap), "train", "trains a model"),
+    ]
+    res = _code(
+        "training_code", snap, _TRAIN_WORDS, _training_finder, extra=extra, notebooks="not_found"
+    )
     if not res.found and res.evidence:
         ev = tuple(
             Evidence(e.path, e.line, e.snippet, "training only in notebooks", weak=True)
@@ -76,37 +86,10 @@ _STEP_KINDS = {
     "evaluate": re.compile(r"^(eval|evaluate|validate|test_model|score_model|compare)"),
     "register": re.compile(r"^(register|promote|publish|deploy|export|save_model)"),
 }
-_FRAMEWORK_CALLS: tuple[tuple[str, str, bool], ...] = (
-    # (resolved name prefix, framework, decorator)
-    ("kfp.dsl.pipeline", "Kubeflow Pipelines", True),
-    ("kfp.v2.dsl.pipeline", "Kubeflow Pipelines", True),
-    ("airflow.decorators.dag", "Airflow DAG", True),
-    ("airflow.DAG", "Airflow DAG", False),
-    ("airflow.models.DAG", "Airflow DAG", False),
-    ("airflow.models.dag.DAG", "Airflow DAG", False),
-    ("prefect.flow", "Prefect flow", True),
-    ("zenml.pipeline", "ZenML pipeline", True),
-    ("zenml.pipelines.pipeline", "ZenML pipeline", True),
-    ("sagemaker.workflow.pipeline.Pipeline", "SageMaker Pipelines", False),
-    ("azure.ai.ml.dsl.pipeline", "Azure ML pipeline (SDK v2)", True),
-    ("azureml.pipeline.core.Pipeline", "Azure ML pipeline (SDK v1)", False),
-    ("kedro.pipeline.pipeline", "Kedro pipeline", False),
-    ("kedro.pipeline.Pipeline", "Kedro pipeline", False),
-    ("dagster.job", "Dagster job", True),
-    ("dagster.asset", "Dagster assets", True),
-    ("flytekit.workflow", "Flyte workflow", True),
-)
 
 
 def _pipeline_finder(pf: PyFile) -> Iterator[Evidence]:
-    for c in pf.calls:
-        for prefix, framework, decorator in _FRAMEWORK_CALLS:
-            if c.decorator == decorator and (c.name == prefix or c.name.startswith(prefix + "(")):
-                yield pf.evidence(c.line, f"{framework} defined in code")
-                break
-    for d in pf.defs:
-        if d.kind == "class" and any(b.startswith("metaflow.FlowSpec") for b in d.bases):
-            yield pf.evidence(d.line, "Metaflow flow defined in code")
+    """Kedro's pipeline registry (frameworks' own APIs come from the catalog)."""
     if pf.path.rsplit("/", 1)[-1] == "pipeline_registry.py":
         for d in pf.defs:
             if d.name == "register_pipelines":
@@ -134,20 +117,7 @@ def _local_pipeline_finder(pf: PyFile) -> Iterator[Evidence]:
             )
 
 
-_PIPELINE_WORDS = (
-    "kfp",
-    "airflow",
-    "prefect",
-    "zenml",
-    "sagemaker",
-    "metaflow",
-    "kedro",
-    "register_pipelines",
-    "dagster",
-    "flytekit",
-    "azure",
-    "azureml",
-)
+_PIPELINE_WORDS = ("register_pipelines",)
 
 
 #: A recipe line whose command (not an echo of it) runs Python.
@@ -225,6 +195,7 @@ def pipeline_definition(snap: RepoSnapshot) -> SignalResult:
             extra.extend(_local_pipeline_finder(pf))
         if len(extra) >= _LIMIT:
             break
+    extra.extend(catalog_evidence(snap, "defines_pipeline", limit=_LIMIT))
     return _code("pipeline_definition", snap, _PIPELINE_WORDS, _pipeline_finder, extra=extra)
 
 
