@@ -197,9 +197,17 @@ class Catalog:
     def __init__(self, technologies: Sequence[Technology]) -> None:
         self.technologies = tuple(technologies)
         self._rules: dict[str, list[Rule]] = {c: [] for c in CAPABILITIES}
+        self._tables: dict[str, _PyTable] = {}
         for tech in self.technologies:
             for rec in tech.recognisers:
                 self._rules[rec.capability].append(Rule(tech, rec))
+
+    def table(self, capability: str) -> _PyTable:
+        """The Python recognisers of ``capability``, indexed for matching (built once)."""
+        table = self._tables.get(capability)
+        if table is None:
+            table = self._tables[capability] = _PyTable.build(self.rules(capability))
+        return table
 
     def rules(self, capability: str) -> list[Rule]:
         """The recognisers of ``capability``, in catalog order."""
@@ -338,40 +346,87 @@ def switched_off(call: Call) -> bool:
     return False
 
 
-def _python_matches(pf: PyFile, rule: Rule) -> Iterator[Match]:
-    rec = rule.rec.python
-    assert rec is not None
-    weak = rule.rec.weak
-    note = rule.note
-    for module in rec.imports:
+_HEAD = re.compile(r"[.(\[]")
+
+
+def _head(name: str) -> str:
+    return _HEAD.split(name, 1)[0]
+
+
+@dataclass
+class _PyTable:
+    """A capability's Python recognisers, indexed so that each call is looked up once."""
+
+    calls: dict[str, list[tuple[str, Rule]]]
+    decorators: dict[str, list[tuple[str, Rule]]]
+    methods: dict[str, list[tuple[str, Rule]]]
+    imports: list[tuple[str, Rule]]
+    bases: list[tuple[str, Rule]]
+    #: Prefilter: a file must name one of these (the top-level modules; an import of
+    #: them is the only way a resolved name can start with them).
+    words: frozenset[str]
+
+    @classmethod
+    def build(cls, rules: Sequence[Rule]) -> _PyTable:
+        t = cls({}, {}, {}, [], [], frozenset())
+        words: set[str] = set()
+        for rule in rules:
+            rec = rule.rec.python
+            if rec is None:
+                continue
+            for prefix in rec.calls:
+                t.calls.setdefault(_head(prefix), []).append((prefix, rule))
+            for prefix in rec.decorators:
+                t.decorators.setdefault(_head(prefix), []).append((prefix, rule))
+            for method in rec.methods:
+                t.methods.setdefault(_last(method), []).append((method, rule))
+            t.imports.extend((m, rule) for m in rec.imports)
+            t.bases.extend((b, rule) for b in rec.bases)
+            words.update(_head(n) for n in (*rec.calls, *rec.decorators, *rec.imports))
+            words.update(_head(n) for n in (*rec.bases, *rec.within))
+        t.words = frozenset(words)
+        return t
+
+
+def _python_matches(pf: PyFile, table: _PyTable) -> Iterator[Match]:
+    for module, rule in table.imports:
         for imported, line in pf.imports.items():
             if _within(imported, module):
-                yield Match(rule.tech.id, pf.evidence(line, note, weak=weak))
+                yield Match(rule.tech.id, pf.evidence(line, rule.note, weak=rule.rec.weak))
                 break
-    methods = rec.methods if rec.methods and pf.imports_any(*rec.within) else ()
     for c in pf.calls:
-        prefixes = rec.decorators if c.decorator else rec.calls
-        hit = any(_within(c.name, p) for p in prefixes) or (
-            not c.decorator and any(c.name == m or c.name.endswith("." + m) for m in methods)
-        )
-        if not hit or not _arguments_fit(c, rec):
-            continue
-        off = switched_off(c)
-        optional = opt_in(pf, c.line, rule)
-        suffix = (
-            " (switched off)"
-            if off
-            else " (opt-in: only when a flag enables it)"
-            if optional
-            else ""
-        )
-        yield Match(
-            rule.tech.id, pf.evidence(c.line, note + suffix, weak=weak or off or optional), c
-        )
-    if rec.bases:
+        found: list[Rule] = []
+        if c.decorator:
+            found = [r for p, r in table.decorators.get(_head(c.name), ()) if _within(c.name, p)]
+        else:
+            found = [r for p, r in table.calls.get(_head(c.name), ()) if _within(c.name, p)]
+            for method, rule in table.methods.get(c.last, ()):
+                rec = rule.rec.python
+                if (
+                    rec is not None
+                    and (c.name == method or c.name.endswith("." + method))
+                    and pf.imports_any(*rec.within)
+                ):
+                    found.append(rule)
+        for rule in found:
+            rec = rule.rec.python
+            if rec is None or not _arguments_fit(c, rec):
+                continue
+            off = switched_off(c)
+            optional = opt_in(pf, c.line, rule)
+            suffix = (
+                " (switched off)"
+                if off
+                else " (opt-in: only when a flag enables it)"
+                if optional
+                else ""
+            )
+            weak = rule.rec.weak or off or optional
+            yield Match(rule.tech.id, pf.evidence(c.line, rule.note + suffix, weak=weak), c)
+    for prefix, rule in table.bases:
         for d in pf.defs:
-            if d.kind == "class" and any(_within(b, p) for b in d.bases for p in rec.bases):
-                yield Match(rule.tech.id, pf.evidence(d.line, note, weak=weak))
+            if d.kind == "class" and any(_within(b, prefix) for b in d.bases):
+                yield Match(rule.tech.id, pf.evidence(d.line, rule.note, weak=rule.rec.weak))
 
 
 def _arguments_fit(c: Call, rec: PythonRecogniser) -> bool:
@@ -383,16 +438,6 @@ def _arguments_fit(c: Call, rec: PythonRecogniser) -> bool:
         if not any(w in v for v in strings for w in rec.with_values):
             return False
     return True
-
-
-def _words(rules: Sequence[Rule]) -> frozenset[str]:
-    out: set[str] = set()
-    for rule in rules:
-        rec = rule.rec.python
-        if rec is not None:
-            for name in (*rec.imports, *rec.calls, *rec.bases, *rec.decorators, *rec.methods):
-                out.add(_last(name))
-    return frozenset(out)
 
 
 def _file_entries(snap: RepoSnapshot, names: Sequence[str]) -> list[Any]:
@@ -437,7 +482,7 @@ def _file_matches(snap: RepoSnapshot, rule: Rule) -> Iterator[Match]:
             doc = next((d for d in docs if _doc_fits(d, rec)), None)
             if doc is None:
                 continue
-            key = rec.keys[0] if rec.keys else "kind" if rec.kind else "$schema"
+            key = rec.keys[-1] if rec.keys else "kind" if rec.kind else "$schema"
             line = _key_line(text, key) or line
         lines = text.splitlines()
         snip = lines[line - 1].strip()[:120] if 0 < line <= len(lines) else ""
@@ -479,15 +524,13 @@ def matches(snap: RepoSnapshot, capability: str) -> list[Match]:
         return found
     rules = catalog().rules(capability)
     found = []
-    py_rules = [r for r in rules if r.rec.python is not None]
-    if py_rules:
+    table = catalog().table(capability)
+    if table.words:
         index = python_index(snap)
-        words = _words(py_rules)
         groups: tuple[Group, ...] = ("source", "notebook")
         for group in groups:
-            for pf in index.files(group, words):
-                for rule in py_rules:
-                    found.extend(_python_matches(pf, rule))
+            for pf in index.files(group, table.words):
+                found.extend(_python_matches(pf, table))
     for rule in rules:
         if rule.rec.files is not None:
             found.extend(list(_file_matches(snap, rule))[:_PER_RULE])

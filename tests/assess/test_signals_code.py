@@ -742,7 +742,7 @@ TRACKING = [
         },
         True,
         ("src/train.py", 5),
-        "logs to MLflow (start_run)",
+        "logs runs to MLflow",
     ),
     Case(
         "experiment_tracking",
@@ -758,7 +758,7 @@ TRACKING = [
         {"nb.ipynb": notebook("import mlflow\nmlflow.log_metric('acc', 0.9)\n")},
         False,
         ("nb.ipynb", NB_FIRST_LINE + 1),
-        "logs to MLflow (log_metric) (in a notebook)",
+        "logs runs to MLflow (in a notebook)",
         weak=True,
     ),
     Case(
@@ -1176,7 +1176,7 @@ MONITORING = [
         },
         True,
         ("src/metrics.py", 3),
-        "prometheus_client",
+        "Prometheus metrics",
     ),
     Case(
         "monitoring_metrics",

@@ -34,6 +34,7 @@ _MODULES: tuple[str, ...] = (
     "tracking",
     "serving",
     "monitoring",
+    "pipelines",
     "infra",
     "repo",
     "onnx",

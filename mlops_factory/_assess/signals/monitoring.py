@@ -15,12 +15,15 @@ from mlops_factory._assess.signals import result, signal
 from mlops_factory._assess.signals._common import (
     _GROUPS,
     _LIMIT,
+    _PREDICT,
     _code,
     _receiver,
     _tokens,
+    catalog_evidence,
 )
 from mlops_factory._assess.signals.infra import (
     azureml_docs,
+    dedupe,
     iac_resources,
     k8s_docs,
     walk_data,
@@ -32,33 +35,17 @@ from mlops_factory._assess.signals.serving import (
     _serving_routes,
 )
 from mlops_factory._assess.snapshot import RepoSnapshot
+from mlops_factory._assess.technologies import matches
 
 # ================================================================== monitoring
 
-_TELEMETRY: tuple[tuple[str, str], ...] = (
-    ("prometheus_fastapi_instrumentator", "Prometheus metrics (FastAPI instrumentator)"),
-    ("prometheus_client", "Prometheus metrics (prometheus_client)"),
-    ("starlette_exporter", "Prometheus metrics (starlette_exporter)"),
-    ("prometheus_flask_exporter", "Prometheus metrics (prometheus_flask_exporter)"),
-    ("azure.monitor.opentelemetry", "Application Insights (azure-monitor-opentelemetry)"),
-    ("opencensus.ext.azure", "Application Insights (opencensus-ext-azure)"),
-    ("applicationinsights", "Application Insights SDK"),
-    ("opentelemetry", "OpenTelemetry"),
-    ("datadog", "Datadog metrics"),
-    ("statsd", "StatsD metrics"),
-)
-
 
 def _telemetry_finder(pf: PyFile) -> Iterator[Evidence]:
+    """A /metrics route (metrics libraries come from the catalog)."""
     for c in pf.calls:
-        for prefix, note in _TELEMETRY:
-            if c.name == prefix or c.name.startswith((prefix + ".", prefix + "(")):
-                yield pf.evidence(c.line, note)
-                break
-        else:
-            route = (c.decorator and c.last in _ROUTE_DECORATORS) or c.last == "mount"
-            if route and _route_path(c).rstrip("/") == "/metrics":
-                yield pf.evidence(c.line, "the service exposes a /metrics endpoint")
+        route = (c.decorator and c.last in _ROUTE_DECORATORS) or c.last == "mount"
+        if route and _route_path(c).rstrip("/") == "/metrics":
+            yield pf.evidence(c.line, "the service exposes a /metrics endpoint")
 
 
 def _telemetry_specs(snap: RepoSnapshot) -> list[Evidence]:
@@ -94,37 +81,20 @@ def _telemetry_specs(snap: RepoSnapshot) -> list[Evidence]:
     "monitoring_metrics", "The service emits telemetry (Prometheus, OpenTelemetry, App Insights)."
 )
 def monitoring_metrics(snap: RepoSnapshot) -> SignalResult:
-    words = (
-        "prometheus_client",
-        "prometheus_fastapi_instrumentator",
-        "starlette_exporter",
-        "prometheus_flask_exporter",
-        "Instrumentator",
-        "opentelemetry",
-        "applicationinsights",
-        "configure_azure_monitor",
-        "opencensus",
-        "datadog",
-        "statsd",
-    )
     return _code(
         "monitoring_metrics",
         snap,
-        words,
+        (),
         _telemetry_finder,
-        extra=_telemetry_specs(snap),
+        extra=[
+            *catalog_evidence(snap, "exports_metrics", notebooks=False),
+            *_telemetry_specs(snap),
+        ],
         notebooks="not_found",
         substrings=('"/metrics', "'/metrics"),
     )
 
 
-_DRIFT_LIBS: tuple[tuple[str, str], ...] = (
-    ("evidently", "Evidently"),
-    ("alibi_detect", "Alibi Detect"),
-    ("nannyml", "NannyML"),
-    ("whylogs", "whylogs"),
-    ("frouros", "Frouros"),
-)
 _PSI = re.compile(r"(^|_)psi($|_)|population_stability", re.I)
 _DRIFT = re.compile(r"drift", re.I)
 _STAT_TESTS = frozenset(
@@ -136,17 +106,10 @@ def _drift_finder(pf: PyFile) -> Iterator[Evidence]:
     for c in pf.calls:
         if c.decorator:
             continue
-        for module, label in _DRIFT_LIBS:
-            if c.name.startswith((module + ".", module + "(")) or c.name == module:
-                yield pf.evidence(c.line, f"drift detection with {label}")
-                break
-        else:
-            if c.name.startswith("deepchecks") and _DRIFT.search(c.name):
-                yield pf.evidence(c.line, "drift detection with Deepchecks")
-            elif c.last == "ks_2samp":
-                yield pf.evidence(c.line, "Kolmogorov-Smirnov drift test (ks_2samp)")
-            elif c.last in _STAT_TESTS and (_DRIFT.search(pf.path) or _DRIFT.search(c.scope)):
-                yield pf.evidence(c.line, f"statistical drift test ({c.last})")
+        if c.last == "ks_2samp":
+            yield pf.evidence(c.line, "Kolmogorov-Smirnov drift test (ks_2samp)")
+        elif c.last in _STAT_TESTS and (_DRIFT.search(pf.path) or _DRIFT.search(c.scope)):
+            yield pf.evidence(c.line, f"statistical drift test ({c.last})")
     for d in pf.defs:
         if d.kind == "function" and _PSI.search(d.name):
             yield pf.evidence(d.line, f"population stability index implementation ({d.name})")
@@ -166,20 +129,12 @@ def _drift_specs(snap: RepoSnapshot) -> list[Evidence]:
 @signal("drift_monitoring", "Code detects data or prediction drift.")
 def drift_monitoring(snap: RepoSnapshot) -> SignalResult:
     index = python_index(snap)
-    subs = (
-        "evidently",
-        "alibi_detect",
-        "nannyml",
-        "whylogs",
-        "deepchecks",
-        "frouros",
-        "ks_2samp",
-        "psi",
-        "population_stability",
-        "drift",
-    )
-    evidence: list[Evidence] = []
-    weak: list[Evidence] = []
+    subs = ("ks_2samp", "psi", "population_stability", "drift")
+    # Drift libraries and platform monitors come from the catalog; statistical tests
+    # and PSI written by hand are read here.
+    catalog = catalog_evidence(snap, "monitors_drift")
+    evidence = [e for e in catalog if not e.weak]
+    weak = [e for e in catalog if e.weak]
     for group in _GROUPS:
         for path in index.paths(group):
             text = index.text(path)
@@ -194,7 +149,7 @@ def drift_monitoring(snap: RepoSnapshot) -> SignalResult:
         if evidence:
             break
     evidence.extend(_drift_specs(snap))
-    return result("drift_monitoring", evidence or weak)
+    return result("drift_monitoring", dedupe(evidence or weak))
 
 
 _PREDICTION_TOKENS = frozenset(
@@ -263,6 +218,7 @@ def prediction_logging(snap: RepoSnapshot) -> SignalResult:
                     r"^\s*data_collector\s*:", "Azure ML deployment collects inputs and predictions"
                 )
             )
+    extra.extend(catalog_evidence(snap, "captures_predictions", notebooks=False))
     words = (
         "Collector",
         "azureml_ai_monitoring",
@@ -282,3 +238,64 @@ def prediction_logging(snap: RepoSnapshot) -> SignalResult:
         extra=extra,
         notebooks="not_found",
     )
+
+
+#: Monitors that run on the platform against the deployed model's traffic: central by
+#: construction. Libraries (Evidently, NannyML...) may run anywhere, on any data.
+_PLATFORM_MONITORS = frozenset(
+    {
+        "sagemaker",
+        "vertex-ai",
+        "azureml-v1",
+        "azureml-v2",
+        "azureml-cli-v2",
+        "databricks-lakehouse-monitoring",
+        "databricks-bundles",
+    }
+)
+
+
+def _serves_here(snap: RepoSnapshot, path: str) -> bool:
+    """True when the file is a service: it has prediction routes or serves a model."""
+    pf = python_index(snap).parse(path) if path.endswith(".py") else None
+    if pf is None:
+        return False
+    return any(predicts for _c, _r, predicts in _serving_routes(pf)) or any(
+        c.last in _PREDICT and "." in c.name for c in pf.calls
+    )
+
+
+@signal(
+    "production_metrics",
+    "Metrics of the deployed model are collected centrally (platform model monitoring, "
+    "captured predictions, model metrics exported by the service).",
+)
+def production_metrics(snap: RepoSnapshot) -> SignalResult:
+    strong: list[Evidence] = []
+    weak: list[Evidence] = []
+    for m in matches(snap, "captures_predictions"):
+        (weak if m.evidence.weak else strong).append(m.evidence)
+    for m in matches(snap, "monitors_drift"):
+        central = m.tech in _PLATFORM_MONITORS and not m.evidence.weak
+        if central:
+            strong.append(m.evidence)
+        else:
+            weak.append(_weaker(m.evidence, "a drift check; not shown to run on production data"))
+    for m in matches(snap, "exports_metrics"):
+        path = m.evidence.path or ""
+        if m.evidence.weak:
+            weak.append(m.evidence)
+        elif m.tech in ("prometheus", "opentelemetry", "application-insights", "datadog"):
+            if _serves_here(snap, path):
+                strong.append(_weaker(m.evidence, "the serving code exports metrics", weak=False))
+            else:
+                weak.append(
+                    _weaker(m.evidence, "service telemetry, not shown to measure the model")
+                )
+        else:
+            strong.append(m.evidence)
+    return result("production_metrics", dedupe([*strong, *weak])[:_LIMIT])
+
+
+def _weaker(ev: Evidence, why: str, *, weak: bool = True) -> Evidence:
+    return Evidence(ev.path, ev.line, ev.snippet, f"{ev.note} ({why})", weak=weak)

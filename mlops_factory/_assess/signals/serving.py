@@ -15,11 +15,10 @@ from mlops_factory._assess.signals._common import (
     _PREDICT,
     _code,
     _loads_model,
+    catalog_evidence,
 )
 from mlops_factory._assess.signals.infra import (
     azureml_docs,
-    find_line,
-    k8s_docs,
     script_lines,
     snippet,
 )
@@ -142,25 +141,6 @@ def _serving_finder(pf: PyFile) -> Iterator[Evidence]:
                 c.last.upper() if c.last not in ("route", "api_route", "add_url_rule") else "route"
             )
             yield pf.evidence(c.line, f"HTTP serving: {method} {route or '(route)'} predicts")
-    for c in pf.calls:
-        if c.name.startswith("bentoml.Service") or (
-            c.decorator and c.name.startswith(("bentoml.service", "bentoml.api"))
-        ):
-            yield pf.evidence(c.line, "BentoML service")
-        elif c.decorator and c.name.startswith(("ray.serve.deployment", "ray.serve.ingress")):
-            yield pf.evidence(c.line, "Ray Serve deployment")
-        elif c.name.startswith(("kserve.ModelServer", "mlserver")):
-            yield pf.evidence(c.line, "KServe/MLServer model server")
-        elif c.name.startswith("azure.ai.ml") and c.last in (
-            "ManagedOnlineDeployment",
-            "KubernetesOnlineDeployment",
-        ):
-            yield pf.evidence(c.line, "Azure ML online deployment (SDK)")
-    for d in pf.defs:
-        if d.kind == "class" and any(
-            b.startswith(("kserve.Model", "kserve.KFModel", "mlserver.MLModel")) for b in d.bases
-        ):
-            yield pf.evidence(d.line, "KServe/MLServer model class")
 
 
 _SERVING_WORDS = (
@@ -168,34 +148,12 @@ _SERVING_WORDS = (
     "FastAPI",
     "Flask",
     "APIRouter",
-    "bentoml",
-    "kserve",
-    "serve",
-    "mlserver",
-    "ManagedOnlineDeployment",
-    "KubernetesOnlineDeployment",
 )
 
 
 def _serving_specs(snap: RepoSnapshot) -> list[Evidence]:
-    evidence: list[Evidence] = []
-    labels = {
-        "online_endpoint": "Azure ML online endpoint",
-        "online_deployment": "Azure ML online deployment",
-    }
-    for y, kind in azureml_docs(snap):
-        if kind in labels:
-            evidence.append(y.evidence(r"^\s*(\$schema|name)\s*:", labels[kind]))
-    for y in k8s_docs(snap):
-        if y.doc.get("kind") in ("InferenceService", "SeldonDeployment"):
-            evidence.append(y.evidence(r"^\s*kind\s*:", f"{y.doc['kind']} manifest"))
-    for entry in snap.by_name("bentofile.yaml", "bentofile.yml"):
-        for doc in snap.yaml(entry.path) or ():
-            if isinstance(doc, dict) and doc.get("service"):
-                text = snap.read_text(entry.path) or ""
-                line, snip = find_line(text, r"^\s*service\s*:")
-                evidence.append(Evidence(entry.path, line, snip, "BentoML bentofile"))
-    return evidence
+    """Model servers and serving platforms from the catalog (endpoints, manifests, SDKs)."""
+    return catalog_evidence(snap, "serves", "deploys", notebooks=False)
 
 
 @signal("serving_api", "A serving API or endpoint spec predicts with the model.")
@@ -236,7 +194,14 @@ def scoring_script(snap: RepoSnapshot) -> SignalResult:
         "from_pretrained",
         *_SERVING_WORDS,
     )
-    return _code("scoring_script", snap, words, _scoring_finder, notebooks="not_found")
+    return _code(
+        "scoring_script",
+        snap,
+        words,
+        _scoring_finder,
+        extra=catalog_evidence(snap, "serves", notebooks=False),
+        notebooks="not_found",
+    )
 
 
 _BATCH_SDK = (

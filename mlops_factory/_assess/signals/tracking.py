@@ -14,9 +14,8 @@ from mlops_factory._assess.signals import result, signal
 from mlops_factory._assess.signals._common import (
     _GROUPS,
     _LIMIT,
-    _code,
-    _receiver,
     _tokens,
+    catalog_evidence,
 )
 from mlops_factory._assess.signals.infra import (
     azureml_docs,
@@ -31,72 +30,10 @@ from mlops_factory._assess.snapshot import RepoSnapshot
 
 # ================================================================== tracking and registry
 
-_TRACKERS: tuple[tuple[str, frozenset[str] | None, str], ...] = (
-    (
-        "mlflow",
-        frozenset(
-            {
-                "start_run",
-                "log_metric",
-                "log_metrics",
-                "log_param",
-                "log_params",
-                "autolog",
-                "log_artifact",
-                "log_artifacts",
-                "log_model",
-                "set_experiment",
-                "log_dict",
-                "log_figure",
-                "log_input",
-                "log_table",
-                "set_tag",
-                "set_tags",
-                "evaluate",
-                "log_batch",
-            }
-        ),
-        "MLflow",
-    ),
-    (
-        "wandb",
-        frozenset({"init", "log", "log_artifact", "Artifact", "watch", "save"}),
-        "Weights & Biases",
-    ),
-    ("neptune", None, "Neptune"),
-    ("comet_ml", None, "Comet"),
-    ("clearml.Task", None, "ClearML"),
-    ("dvclive", None, "DVCLive"),
-    ("aim.Run", None, "Aim"),
-)
 _TRACKING_DEPS = re.compile(
     r"^\s*(mlflow|mlflow-skinny|azureml-mlflow|wandb|neptune(?:-client)?|comet[-_]ml|clearml|dvclive)\b",
     re.I | re.M,
 )
-
-
-def _tracking_finder(pf: PyFile) -> Iterator[Evidence]:
-    for c in pf.calls:
-        if c.decorator:
-            continue
-        for module, methods, label in _TRACKERS:
-            if c.name == module or c.name.startswith((module + ".", module + "(")):
-                if methods is None or c.last in methods:
-                    yield pf.evidence(c.line, f"logs to {label} ({c.last})")
-                break
-        else:
-            if (
-                c.last in ("log", "log_list", "log_row", "log_table", "log_metric")
-                and pf.imports_any("azureml.core")
-                and ("run" in _receiver(c).lower() or "Run" in c.name)
-            ):
-                yield pf.evidence(c.line, "logs to an Azure ML run (SDK v1)")
-            elif (
-                c.last in ("log_metric", "log_param", "log_batch")
-                and pf.imports_any("mlflow")
-                and "." in c.name
-            ):
-                yield pf.evidence(c.line, f"logs to MLflow through a client ({c.last})")
 
 
 def _declared_only(snap: RepoSnapshot, rx: re.Pattern[str], what: str) -> list[Evidence]:
@@ -125,27 +62,17 @@ def _declared_only(snap: RepoSnapshot, rx: re.Pattern[str], what: str) -> list[E
     return out[:3]
 
 
-_TRACKING_WORDS = (
-    "mlflow",
-    "wandb",
-    "neptune",
-    "comet_ml",
-    "clearml",
-    "dvclive",
-    "aim",
-    "azureml",
-)
-
-
 @signal("experiment_tracking", "Training code logs runs to an experiment tracker.")
 def experiment_tracking(snap: RepoSnapshot) -> SignalResult:
     # Notebook-only logging is not "experiments predictably tracked" (level 0 of the
-    # model): kept as weak evidence, but the signal is not found.
-    res = _code(
-        "experiment_tracking", snap, _TRACKING_WORDS, _tracking_finder, notebooks="not_found"
-    )
-    if res.found or res.evidence:
-        return res
+    # model): kept as weak evidence, but the signal is not found. An opt-in tracker
+    # (off unless a flag enables it, or switched off) is weak evidence.
+    found = catalog_evidence(snap, "tracks_experiments")
+    outside = [e for e in found if not (e.path or "").endswith(".ipynb")]
+    if outside:
+        return result("experiment_tracking", dedupe(outside))
+    if found:
+        return result("experiment_tracking", found[:3], found=False)
     return result(
         "experiment_tracking",
         _declared_only(snap, _TRACKING_DEPS, "an experiment tracker"),
@@ -153,65 +80,15 @@ def experiment_tracking(snap: RepoSnapshot) -> SignalResult:
     )
 
 
-_REGISTRY_METHODS = frozenset(
-    {
-        "create_model_version",
-        "create_registered_model",
-        "set_registered_model_alias",
-        "transition_model_version_stage",
-        "set_model_version_tag",
-        "update_model_version",
-    }
-)
-
-
-def _registry_finder(pf: PyFile) -> Iterator[Evidence]:
-    for c in pf.calls:
-        if c.decorator:
-            continue
-        if c.last == "register_model" and (
-            c.name.startswith("mlflow") or pf.imports_any("mlflow", "azureml.core")
-        ):
-            yield pf.evidence(c.line, "registers a model version")
-        elif c.kw("registered_model_name") not in (None, ""):
-            yield pf.evidence(c.line, "logs the model into the registry (registered_model_name)")
-        elif c.last in _REGISTRY_METHODS and pf.imports_any("mlflow"):
-            yield pf.evidence(c.line, f"manages registry versions ({c.last})")
-        elif c.name.endswith("models.create_or_update"):
-            yield pf.evidence(c.line, "registers a model in Azure ML (models.create_or_update)")
-        elif c.name in ("azureml.core.Model.register", "azureml.core.model.Model.register"):
-            yield pf.evidence(c.line, "registers a model in Azure ML (SDK v1)")
-        elif c.last in ("link_artifact", "link_model") and pf.imports_any("wandb"):
-            yield pf.evidence(c.line, "links the model into the W&B registry")
-        elif c.last == "RegisterModel" and c.name.startswith("sagemaker"):
-            yield pf.evidence(c.line, "registers a model package (SageMaker)")
-
-
 @signal("model_registry", "Trained models are registered in a model registry.")
 def model_registry(snap: RepoSnapshot) -> SignalResult:
-    extra = [
+    # A model asset spec, a local model store or a DVC-tracked file is weak evidence.
+    cli = [
         Evidence(path, line, snippet(text), "registers a model with the az ml CLI")
         for path, line, text in script_lines(snap, "az ml model create", "az ml model register")
     ][:3]
-    words = (
-        "register_model",
-        "registered_model_name",
-        *_REGISTRY_METHODS,
-        "create_or_update",
-        "register",
-        "link_artifact",
-        "link_model",
-        "RegisterModel",
-    )
-    res = _code("model_registry", snap, words, _registry_finder, extra=extra)
-    if res.found:
-        return res
-    specs = [
-        y.evidence(r"^\s*(\$schema|type|name)\s*:", "Azure ML model asset spec", weak=True)
-        for y, kind in azureml_docs(snap)
-        if kind == "model"
-    ]
-    return result("model_registry", [*res.evidence, *specs[:2]], found=bool(specs) or res.found)
+    found = catalog_evidence(snap, "registers_models")
+    return result("model_registry", dedupe([*[e for e in found if not e.weak], *cli, *found]))
 
 
 _ROLE = re.compile(r"champion|challenger", re.I)
@@ -314,6 +191,7 @@ def champion_challenger(snap: RepoSnapshot) -> SignalResult:
                 break
         if any(not e.weak for e in evidence):
             break
+    evidence.extend(catalog_evidence(snap, "compares_champion"))
     if not evidence:
         evidence = weak[:3]
     return result("champion_challenger", dedupe(evidence))
