@@ -104,6 +104,9 @@ class FilesRecogniser(BaseModel):
     kind: str | None = None
     #: A regular expression the text must match (non-YAML files: config.pbtxt).
     pattern: str | None = None
+    #: The format itself has ``{{ VAR }}`` placeholders filled from profiles (MLflow
+    #: Recipes): read it with the placeholders blanked instead of skipping it as a template.
+    templated: bool = False
 
     @field_validator("pattern")
     @classmethod
@@ -469,8 +472,8 @@ def _file_matches(snap: RepoSnapshot, rule: Rule) -> Iterator[Match]:
         text = snap.read_text(entry.path)
         if text is None:
             continue
-        if "{{" in text or "{%" in text:
-            continue  # a template, not a spec until rendered
+        if _TEMPLATE.search(text) and not rec.templated:
+            continue  # a template, not a spec until rendered (``${{ }}`` is Azure ML syntax)
         line = 1
         if rec.pattern:
             m = re.search(rec.pattern, text, re.M)
@@ -478,7 +481,7 @@ def _file_matches(snap: RepoSnapshot, rule: Rule) -> Iterator[Match]:
                 continue
             line = text.count("\n", 0, m.start()) + 1
         if rec.keys or rec.schema_ or rec.kind:
-            docs = [d for d in snap.yaml(entry.path) or () if isinstance(d, dict)]
+            docs = read_yaml_docs(snap, entry.path, text, templated=rec.templated)
             doc = next((d for d in docs if _doc_fits(d, rec)), None)
             if doc is None:
                 continue
@@ -487,6 +490,26 @@ def _file_matches(snap: RepoSnapshot, rule: Rule) -> Iterator[Match]:
         lines = text.splitlines()
         snip = lines[line - 1].strip()[:120] if 0 < line <= len(lines) else ""
         yield Match(rule.tech.id, Evidence(entry.path, line, snip, rule.note, weak=rule.rec.weak))
+
+
+_PLACEHOLDER = re.compile(r"\{\{[^{}\n]*\}\}")
+
+
+def read_yaml_docs(snap: RepoSnapshot, path: str, text: str, *, templated: bool) -> list[Any]:
+    """Mapping documents of a YAML file; placeholders blanked first when ``templated``."""
+    if not templated or not _PLACEHOLDER.search(text):
+        return [d for d in snap.yaml(path) or () if isinstance(d, dict)]
+    import yaml
+
+    from mlops_factory._yamlsafe import safe_loader, too_deep
+
+    blanked = _PLACEHOLDER.sub('"placeholder"', text)
+    if too_deep(blanked):
+        return []
+    try:
+        return [d for d in yaml.load_all(blanked, Loader=safe_loader()) if isinstance(d, dict)]
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return []
 
 
 def _doc_fits(doc: dict[str, Any], rec: FilesRecogniser) -> bool:
@@ -504,6 +527,7 @@ def _key_line(text: str, key: str) -> int | None:
 
 
 _PER_RULE = 6
+_TEMPLATE = re.compile(r"(?<!\$)\{\{|\{%")
 
 
 def _tag_matches(snap: RepoSnapshot, rule: Rule) -> Iterator[Match]:

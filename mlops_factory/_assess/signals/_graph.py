@@ -22,7 +22,7 @@ from mlops_factory._assess._pyindex import Call, PyFile, python_index
 from mlops_factory._assess.model import Evidence
 from mlops_factory._assess.signals.infra import azureml_docs, find_line, snippet, yaml_docs
 from mlops_factory._assess.snapshot import RepoSnapshot
-from mlops_factory._assess.technologies import Match, matches
+from mlops_factory._assess.technologies import Match, matches, read_yaml_docs
 
 StepKind = Literal["data", "validate", "train", "evaluate", "gate", "register", "deploy", "monitor"]
 _CACHE = "pipeline_graphs"
@@ -200,8 +200,8 @@ def _python_steps(pf: PyFile, scope: str, kinds: dict[tuple[str, int], StepKind]
                 seen.add((d.name, kind))
                 yield Step(d.name, kind, pf.path, d.line)
     for c in pf.calls:
-        if c.decorator or not inside(c.scope):
-            continue
+        if c.decorator or not inside(c.scope) or c.last.startswith("Parameter"):
+            continue  # pipeline parameters (ParameterString) are inputs, not steps
         kind = kinds.get((pf.path, c.line))
         name = _step_name(c)
         if kind is None:
@@ -375,11 +375,14 @@ _RECIPE_STEPS: dict[str, StepKind] = {
 def _recipes(snap: RepoSnapshot) -> Iterator[PipelineGraph]:
     for entry in snap.by_name("recipe.yaml", "recipe.yml"):
         text = snap.read_text(entry.path) or ""
-        for doc in snap.yaml(entry.path) or ():
-            if not isinstance(doc, dict) or not doc.get("recipe"):
+        for doc in read_yaml_docs(snap, entry.path, text, templated=True):
+            if not doc.get("recipe"):
                 continue
             configured = doc.get("steps") if isinstance(doc.get("steps"), dict) else {}
-            steps = [Step(n, k, entry.path, None) for n, k in _RECIPE_STEPS.items()]
+            steps = [
+                Step(n, k, entry.path, find_line(text, rf"^\s+{n}\s*:")[0] or None)
+                for n, k in _RECIPE_STEPS.items()
+            ]
             evaluate = configured.get("evaluate") if isinstance(configured, dict) else None
             if isinstance(evaluate, dict) and evaluate.get("validation_criteria"):
                 line, _ = find_line(text, r"validation_criteria\s*:")

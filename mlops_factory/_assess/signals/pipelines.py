@@ -148,10 +148,10 @@ def _trains(graph: PipelineGraph) -> bool:
 def scheduled_pipeline(snap: RepoSnapshot) -> SignalResult:
     graphs = pipelines(snap)
     evidence: list[Evidence] = []
-    attached: set[tuple[str | None, int | None]] = set()
+    attached: set[str | None] = set()
     for g in graphs:
         for t in g.triggers:
-            attached.add((t.evidence.path, t.evidence.line))
+            attached.add(t.evidence.path)
             weak = t.evidence.weak or g.evidence.weak or not _trains(g)
             why = "" if _trains(g) else " (the pipeline has no training step)"
             evidence.append(
@@ -167,7 +167,7 @@ def scheduled_pipeline(snap: RepoSnapshot) -> SignalResult:
         not m.evidence.weak for m in matches(snap, "trains")
     )
     for m in matches(snap, "schedules"):
-        if (m.evidence.path, m.evidence.line) in attached:
+        if m.evidence.path in attached:
             continue
         why = "" if trains else " (no training is seen for it to run)"
         evidence.append(
