@@ -605,6 +605,8 @@ def _on_def(ex: _Extractor, node: Any, scope: str, stack: list[tuple[ast.AST, st
                 decorator=True,
             )
         )
+        # Calls inside the decorator's arguments run too: ``@pipeline(model=Model(...))``.
+        _push(stack, [*args, *(k.value for k in keywords)], scope)
     _push(stack, _body(node.body), inner)
     if is_class:
         _push(stack, [*node.bases, *node.keywords], scope)

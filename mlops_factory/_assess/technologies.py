@@ -408,7 +408,7 @@ def _python_matches(pf: PyFile, table: _PyTable) -> Iterator[Match]:
                 if (
                     rec is not None
                     and (c.name == method or c.name.endswith("." + method))
-                    and pf.imports_any(*rec.within)
+                    and _imports(pf, rec.within)
                 ):
                     found.append(rule)
         for rule in found:
@@ -430,6 +430,14 @@ def _python_matches(pf: PyFile, table: _PyTable) -> Iterator[Match]:
         for d in pf.defs:
             if d.kind == "class" and any(_within(b, prefix) for b in d.bases):
                 yield Match(rule.tech.id, pf.evidence(d.line, rule.note, weak=rule.rec.weak))
+
+
+def _imports(pf: PyFile, modules: Sequence[str]) -> bool:
+    """The file imports one of ``modules`` (``from google.cloud import aiplatform`` counts
+    as importing ``google.cloud.aiplatform``)."""
+    return pf.imports_any(*modules) or any(
+        _within(target, m) for target in pf.aliases.values() for m in modules
+    )
 
 
 def _arguments_fit(c: Call, rec: PythonRecogniser) -> bool:
