@@ -141,6 +141,8 @@ def _python_graphs(snap: RepoSnapshot) -> Iterator[PipelineGraph]:
         path = m.evidence.path or ""
         if not path.endswith((".py", ".ipynb")):
             continue
+        if m.evidence.weak and not path.endswith(".ipynb"):
+            continue  # a component or a step, not a pipeline by itself
         pf = index.parse(path)
         if pf is None:
             continue
