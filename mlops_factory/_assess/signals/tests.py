@@ -110,7 +110,82 @@ def model_tests(snap: RepoSnapshot) -> SignalResult:
         "score",
         "skops",
     )
-    return _tests_signal("model_tests", snap, words, _model_test_finder)
+    res = _tests_signal("model_tests", snap, words, _model_test_finder)
+    if res.found:
+        return res
+    return result("model_tests", list(_reaches_helpers(snap, model_helpers(snap), "model")))
+
+
+_MODEL_WORDS = ("joblib", "pickle", "torch", "onnxruntime", "load_model", "from_pretrained")
+_MAX_HOPS = 3
+
+
+def _owner(scope: str) -> str:
+    """The name a caller uses: ``Predictor.__init__`` -> ``Predictor``, ``load`` -> ``load``."""
+    parts = scope.split(".")
+    return parts[-2] if len(parts) >= 2 and parts[-1] == "__init__" else parts[-1]
+
+
+def model_helpers(snap: RepoSnapshot) -> frozenset[str]:
+    """Names of the project's functions (and classes whose constructor) that load a model,
+    directly or through other project helpers (a few hops): ``load_model()`` defined in
+    the project and calling ``joblib.load`` makes ``load_model`` a model loader."""
+    cached = snap.cache.get("model_helpers")
+    if isinstance(cached, frozenset):
+        return cached
+    index = python_index(snap)
+    helpers: set[str] = set()
+    words: tuple[str, ...] = _MODEL_WORDS
+    for _hop in range(_MAX_HOPS):
+        found: set[str] = set()
+        for pf in index.files("source", words):
+            for c in pf.calls:
+                if c.decorator or not c.scope or c.scope == "__main__":
+                    continue
+                if _loads_model(c) or c.last in helpers:
+                    found.add(_owner(c.scope))
+        new = found - helpers
+        if not new:
+            break
+        helpers |= new
+        words = tuple(sorted(new))
+    out = frozenset(helpers)
+    snap.cache["model_helpers"] = out
+    return out
+
+
+_DATA_HELPER_PATHS = re.compile(r"prep|ingest|featur|clean|transform|data|etl|split", re.I)
+
+
+def data_helpers(snap: RepoSnapshot) -> frozenset[str]:
+    """Top-level functions of the project's data modules (prepare, features, cleaning)."""
+    index = python_index(snap)
+    out: set[str] = set()
+    for path in index.sources:
+        if _DATA_HELPER_PATHS.search(path.rsplit("/", 1)[-1]):
+            pf = index.parse(path)
+            if pf is not None:
+                out.update(d.name for d in pf.defs if d.kind == "function" and not d.scope)
+    return frozenset(n for n in out if not n.startswith("_"))
+
+
+def _reaches_helpers(snap: RepoSnapshot, helpers: frozenset[str], what: str) -> Iterator[Evidence]:
+    """Test calls into project helpers: model loading reached through the project's own
+    loader, whatever it is called."""
+    if not helpers:
+        return
+    index = python_index(snap)
+    taken = 0
+    for pf in index.files("test", helpers):
+        for c in pf.calls:
+            if not c.decorator and c.last in helpers and c.scope:
+                yield pf.evidence(
+                    c.line, f"a test reaches {what} loading through the project's {c.last}()"
+                )
+                taken += 1
+                break
+        if taken >= _LIMIT:
+            return
 
 
 _VALIDATION_LIBS = ("pandera", "great_expectations", "deepchecks", "jsonschema", "pydantic")
@@ -168,7 +243,32 @@ def _data_validation_finder(pf: PyFile) -> Iterator[Evidence]:
 @signal("data_validation_tests", "Tests validate data schema and integrity.")
 def data_validation_tests(snap: RepoSnapshot) -> SignalResult:
     words = (*_VALIDATION_LIBS, *_DATA_ASSERT_NAMES, "model_validate", "validate")
-    return _tests_signal("data_validation_tests", snap, words, _data_validation_finder)
+    res = _tests_signal("data_validation_tests", snap, words, _data_validation_finder)
+    if res.found:
+        return res
+    return result("data_validation_tests", list(_data_checks(snap)))
+
+
+def _data_checks(snap: RepoSnapshot) -> Iterator[Evidence]:
+    """A test that computes data with a project data function, then asserts on the data's
+    columns, types, nulls or duplicates."""
+    helpers = data_helpers(snap)
+    if not helpers:
+        return
+    index = python_index(snap)
+    for pf in index.files("test", helpers):
+        computed = {c.scope: c for c in pf.calls if c.last in helpers and not c.decorator}
+        for check in pf.checks:
+            if check.kind != "assert" or check.scope not in computed:
+                continue
+            hit = (_DATA_ASSERT_NAMES | {"shape", "notnull", "any", "all"}) & check.names
+            if hit:
+                helper = computed[check.scope].last
+                yield pf.evidence(
+                    check.line,
+                    f"a test checks the output of {helper}() ({', '.join(sorted(hit))})",
+                )
+                break
 
 
 _METRIC_TOKENS = frozenset(
