@@ -165,6 +165,8 @@ class PyFile:
     #: Lines under an ``if`` whose test is not fixed in the source: (first, last, names in
     #: the test). Code there runs only when the condition holds (``if args.use_wandb:``).
     guards: list[tuple[int, int, frozenset[str]]] = field(default_factory=list)
+    #: Identifiers and attribute names used (only when parsed with ``names=True``).
+    names: set[str] = field(default_factory=set)
     #: Notebook only: the raw .ipynb lines, to point evidence at the real file line.
     raw_lines: list[str] | None = None
 
@@ -287,20 +289,14 @@ class PyIndex:
 
     def _parse_module(self, path: str, text: str) -> PyFile | None:
         try:
-            tree = ast.parse(text, filename=path)
+            return parse_python(path, text)
         except SyntaxError as exc:
             self.snap.record_unreadable(path, f"invalid Python: {exc.msg} (line {exc.lineno})")
-            return None
-        except (ValueError, RecursionError, MemoryError) as exc:
-            self.snap.record_unreadable(path, f"invalid Python: {type(exc).__name__}")
-            return None
-        pf = PyFile(path, notebook=False, test=is_test_path(path), lines=text.splitlines())
-        try:
-            _Extractor(pf).feed(tree, 0)
         except RecursionError:  # absurdly nested expressions: say so, do not crash
             self.snap.record_unreadable(path, "invalid Python: nested too deeply to read")
-            return None
-        return pf
+        except (ValueError, MemoryError) as exc:
+            self.snap.record_unreadable(path, f"invalid Python: {type(exc).__name__}")
+        return None
 
     def _parse_notebook(self, path: str, text: str) -> PyFile | None:
         try:
@@ -327,6 +323,20 @@ class PyIndex:
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue  # a broken cell says nothing; the others still count
         return pf
+
+
+def parse_python(path: str, text: str, *, names: bool = False) -> PyFile:
+    """Parse one module's text into a :class:`PyFile` (the one Python reader).
+
+    ``names=True`` also records every identifier and attribute name the code uses
+    (:attr:`PyFile.names`), for callers that ask which definitions a file refers to.
+    Raises ``SyntaxError``, ``ValueError``, ``RecursionError`` or ``MemoryError`` for
+    text that is not readable Python.
+    """
+    tree = ast.parse(text, filename=path)
+    pf = PyFile(path, notebook=False, test=is_test_path(path), lines=text.splitlines())
+    _Extractor(pf, names=names).feed(tree, 0)
+    return pf
 
 
 def _cell_source(cell: Any) -> list[str] | None:
@@ -374,15 +384,16 @@ _MAX_STRING = 200
 class _Extractor:
     """One pass over a module's AST, filling a :class:`PyFile`. Iterative (no recursion)."""
 
-    def __init__(self, pf: PyFile) -> None:
+    def __init__(self, pf: PyFile, *, names: bool = False) -> None:
         self.pf = pf
         self.flags: dict[str, bool] = {}
+        self.handlers = _HANDLERS_WITH_NAMES if names else _HANDLERS
 
     def feed(self, tree: ast.Module, offset: int) -> None:
         self._module_flags(tree)
         self.offset = offset
         stack: list[tuple[ast.AST, str]] = [(n, "") for n in reversed(_body(tree.body))]
-        pop, push, handlers, fields_of = stack.pop, stack.append, _HANDLERS, _fields
+        pop, push, handlers, fields_of = stack.pop, stack.append, self.handlers, _fields
         node_type = ast.AST
         while stack:
             node, scope = pop()
@@ -715,4 +726,21 @@ _HANDLERS: dict[type[ast.AST], Any] = {
     ast.Constant: _on_constant,
     ast.Assign: _on_assign,
     ast.AnnAssign: _on_assign,
+}
+
+
+def _on_name(ex: _Extractor, node: Any, scope: str, stack: list[tuple[ast.AST, str]]) -> bool:
+    ex.pf.names.add(node.id)
+    return True
+
+
+def _on_attribute(ex: _Extractor, node: Any, scope: str, stack: list[tuple[ast.AST, str]]) -> bool:
+    ex.pf.names.add(node.attr)
+    return False
+
+
+_HANDLERS_WITH_NAMES: dict[type[ast.AST], Any] = {
+    **_HANDLERS,
+    ast.Name: _on_name,
+    ast.Attribute: _on_attribute,
 }
