@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from mlops_factory._assess._pyindex import (
     SINKS,
@@ -298,4 +299,4 @@ def production_metrics(snap: RepoSnapshot) -> SignalResult:
 
 
 def _weaker(ev: Evidence, why: str, *, weak: bool = True) -> Evidence:
-    return Evidence(ev.path, ev.line, ev.snippet, f"{ev.note} ({why})", weak=weak)
+    return replace(ev, note=f"{ev.note} ({why})", weak=weak)

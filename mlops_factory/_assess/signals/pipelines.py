@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from mlops_factory._assess._pyindex import Call, PyFile, python_index
 from mlops_factory._assess.model import Evidence, SignalResult
@@ -120,15 +121,8 @@ def automated_promotion(snap: RepoSnapshot) -> SignalResult:
         if m.evidence.path is None:  # GTO stage tags: the assignment is the promotion
             evidence.append(m.evidence)
         elif not _in_graph(m.evidence, graphs):
-            evidence.append(
-                Evidence(
-                    m.evidence.path,
-                    m.evidence.line,
-                    m.evidence.snippet,
-                    f"{m.evidence.note} (a deployment; nothing here shows it runs automatically)",
-                    weak=True,
-                )
-            )
+            why = "a deployment; nothing here shows it runs automatically"
+            evidence.append(replace(m.evidence, note=f"{m.evidence.note} ({why})", weak=True))
     return result("automated_promotion", _strong_first(evidence))
 
 
@@ -154,15 +148,8 @@ def scheduled_pipeline(snap: RepoSnapshot) -> SignalResult:
             attached.add(t.evidence.path)
             weak = t.evidence.weak or g.evidence.weak or not _trains(g)
             why = "" if _trains(g) else " (the pipeline has no training step)"
-            evidence.append(
-                Evidence(
-                    t.evidence.path,
-                    t.evidence.line,
-                    t.evidence.snippet,
-                    f"{t.evidence.note}: runs the {g.framework} pipeline{why}",
-                    weak=weak,
-                )
-            )
+            note = f"{t.evidence.note}: runs the {g.framework} pipeline{why}"
+            evidence.append(replace(t.evidence, note=note, weak=weak))
     trains = any(_trains(g) for g in graphs) or any(
         not m.evidence.weak for m in matches(snap, "trains")
     )
@@ -170,15 +157,8 @@ def scheduled_pipeline(snap: RepoSnapshot) -> SignalResult:
         if m.evidence.path in attached:
             continue
         why = "" if trains else " (no training is seen for it to run)"
-        evidence.append(
-            Evidence(
-                m.evidence.path,
-                m.evidence.line,
-                m.evidence.snippet,
-                m.evidence.note + why,
-                weak=m.evidence.weak or not trains,
-            )
-        )
+        weak = m.evidence.weak or not trains
+        evidence.append(replace(m.evidence, note=m.evidence.note + why, weak=weak))
     return result("scheduled_pipeline", _strong_first(evidence))
 
 
