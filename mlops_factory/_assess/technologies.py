@@ -476,15 +476,18 @@ def _file_entries(snap: RepoSnapshot, names: Sequence[str]) -> list[Any]:
 def _file_matches(snap: RepoSnapshot, rule: Rule) -> Iterator[Match]:
     rec = rule.rec.files
     assert rec is not None
+    # Substrings every fitting file must contain: a cheap test before regexes and YAML.
+    needles = [*rec.keys, *(s for s in (rec.schema_, rec.kind) if s)]
+    pattern = re.compile(rec.pattern, re.M) if rec.pattern else None
     for entry in _file_entries(snap, rec.names):
         text = snap.read_text(entry.path)
-        if text is None:
+        if text is None or not all(n in text for n in needles):
             continue
         if _TEMPLATE.search(text) and not rec.templated:
             continue  # a template, not a spec until rendered (``${{ }}`` is Azure ML syntax)
         line = 1
-        if rec.pattern:
-            m = re.search(rec.pattern, text, re.M)
+        if pattern is not None:
+            m = pattern.search(text)
             if m is None:
                 continue
             line = text.count("\n", 0, m.start()) + 1
