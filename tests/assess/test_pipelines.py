@@ -517,6 +517,24 @@ def test_mlflow_evaluate_with_thresholds_is_a_gate(tmp_path: Path) -> None:
         ),
         (
             {
+                "app.py": """
+                    from fastapi import FastAPI
+                    from prometheus_client import Histogram
+
+                    app = FastAPI()
+                    LATENCY = Histogram("request_latency_seconds", "Request latency")
+
+
+                    @app.post("/predict")
+                    def predict(x: list[float]):
+                        return {"y": model.predict([x]).tolist()}
+                    """
+            },
+            True,
+            True,
+        ),
+        (
+            {
                 "worker.py": """
                     from prometheus_client import Counter
 
@@ -540,7 +558,14 @@ def test_mlflow_evaluate_with_thresholds_is_a_gate(tmp_path: Path) -> None:
         ),
         ({"README.md": "We monitor the model with SageMaker Model Monitor.\n"}, False, False),
     ],
-    ids=["platform-monitor", "metrics-in-the-service", "telemetry-elsewhere", "library", "claim"],
+    ids=[
+        "platform-monitor",
+        "model-metrics-in-the-service",
+        "service-health-only",
+        "telemetry-elsewhere",
+        "library",
+        "claim",
+    ],
 )
 def test_production_metrics(tmp_path: Path, tree: dict[str, str], found: bool, weak: bool) -> None:
     res = signal(tmp_path, tree, "production_metrics")

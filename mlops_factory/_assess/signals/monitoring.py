@@ -256,14 +256,35 @@ _PLATFORM_MONITORS = frozenset(
 )
 
 
-def _serves_here(snap: RepoSnapshot, path: str) -> bool:
-    """True when the file is a service: it has prediction routes or serves a model."""
+_METRIC_MAKERS = frozenset(
+    {
+        *("Counter", "Histogram", "Gauge", "Summary"),
+        *("create_counter", "create_histogram", "create_gauge", "create_up_down_counter"),
+    }
+)
+#: Metric names about the model's outputs, not the service's health.
+_MODEL_METRIC = re.compile(
+    r"predict|prediction|score|confidence|probab|drift|accura|label|class|model_output", re.I
+)
+_SERVICE_METRIC = re.compile(r"latency|duration|seconds|request|http|error|exception", re.I)
+
+
+def _model_metric(snap: RepoSnapshot, path: str) -> int | None:
+    """The line of a metric about the model's predictions declared in a serving file."""
     pf = python_index(snap).parse(path) if path.endswith(".py") else None
     if pf is None:
-        return False
-    return any(predicts for _c, _r, predicts in _serving_routes(pf)) or any(
+        return None
+    serves = any(predicts for _c, _r, predicts in _serving_routes(pf)) or any(
         c.last in _PREDICT and "." in c.name for c in pf.calls
     )
+    if not serves:
+        return None
+    for c in pf.calls:
+        name = c.args[0] if c.args else c.kw("name")
+        model = isinstance(name, str) and bool(_MODEL_METRIC.search(name))
+        if c.last in _METRIC_MAKERS and model and not _SERVICE_METRIC.search(str(name)):
+            return c.line
+    return None
 
 
 @signal(
@@ -287,12 +308,14 @@ def production_metrics(snap: RepoSnapshot) -> SignalResult:
         if m.evidence.weak:
             weak.append(m.evidence)
         elif m.tech in ("prometheus", "opentelemetry", "application-insights", "datadog"):
-            if _serves_here(snap, path):
-                strong.append(_weaker(m.evidence, "the serving code exports metrics", weak=False))
+            line = _model_metric(snap, path)
+            if line is not None:
+                pf = python_index(snap).parse(path)
+                note = f"{m.evidence.note} (a metric of the served model's predictions)"
+                strong.append(pf.evidence(line, note) if pf else m.evidence)
             else:
-                weak.append(
-                    _weaker(m.evidence, "service telemetry, not shown to measure the model")
-                )
+                why = "service telemetry (requests, latency), not the model's outputs"
+                weak.append(_weaker(m.evidence, why))
         else:
             strong.append(m.evidence)
     return result("production_metrics", dedupe([*strong, *weak])[:_LIMIT])
