@@ -139,7 +139,8 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class Assign:
-    """``target = value`` where value is a constant, or a dict (``("dict", keys)``)."""
+    """``target = value`` where value is a constant, a dict (``("dict", keys)``) or a list
+    of strings (``("list", items)``)."""
 
     target: str
     line: int
@@ -489,6 +490,10 @@ class _Extractor:
         if isinstance(node, ast.Dict):
             keys = tuple(k.value for k in node.keys if isinstance(k, ast.Constant))
             return ("dict", keys)
+        if isinstance(node, ast.List | ast.Tuple | ast.Set) and node.elts:
+            items = [e.value for e in node.elts if isinstance(e, ast.Constant)]
+            if len(items) == len(node.elts) and all(isinstance(i, str) for i in items):
+                return ("list", tuple(items))
         return Ref("")
 
     def names(self, node: ast.AST) -> frozenset[str]:

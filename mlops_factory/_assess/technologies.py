@@ -444,11 +444,22 @@ def _arguments_fit(c: Call, rec: PythonRecogniser) -> bool:
     if rec.with_kwargs and not any(c.kw(k) is not None for k in rec.with_kwargs):
         return False
     if rec.with_values:
-        values = [*c.args, *(v for _k, v in c.kwargs)]
-        strings = [v for v in values if isinstance(v, str)]
-        if not any(w in v for v in strings for w in rec.with_values):
+        found = constant_strings(c)
+        if not any(w in v for v in found for w in rec.with_values):
             return False
     return True
+
+
+def constant_strings(c: Call) -> list[str]:
+    """The string constants a call is given, lists of strings flattened
+    (``report_to=["wandb"]``, ``new_aliases=["production"]``)."""
+    out: list[str] = []
+    for v in (*c.args, *(v for _k, v in c.kwargs)):
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, tuple) and len(v) == 2 and v[0] == "list":
+            out.extend(v[1])
+    return out
 
 
 def _file_entries(snap: RepoSnapshot, names: Sequence[str]) -> list[Any]:

@@ -428,6 +428,22 @@ def test_registration_guarded_by_a_metric_is_a_gate_and_alias_set_is_promotion(
     assert "'champion'" in promo.evidence[0].note
 
 
+def test_vertex_production_alias_is_promotion(tmp_path: Path) -> None:
+    tree = {
+        "components/bless.py": """
+            from google.cloud import aiplatform
+
+
+            def bless(resource_name, version_id):
+                registry = aiplatform.models.ModelRegistry(resource_name)
+                registry.add_version_aliases(new_aliases=["production"], version=version_id)
+            """
+    }
+    res = signal(tmp_path, tree, "automated_promotion")
+    assert res.found and not res.weak
+    assert "'production'" in res.evidence[0].note
+
+
 def test_registration_alone_is_neither_gate_nor_promotion(tmp_path: Path) -> None:
     tree = {
         "src/register.py": """

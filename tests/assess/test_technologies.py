@@ -976,6 +976,18 @@ FIXTURES = [
         """
         },
     ),
+    pos(
+        "wandb",
+        "tracks_experiments",
+        {
+            "train.py": """
+        from transformers import TrainingArguments
+
+        args = TrainingArguments(output_dir="out", report_to=["wandb"])
+        """
+        },
+        "hf-report-to-list",
+    ),
     neg(
         "wandb",
         "tracks_experiments",

@@ -22,7 +22,7 @@ from mlops_factory._assess.signals._common import _LIMIT, _tokens, catalog_evide
 from mlops_factory._assess.signals._graph import PipelineGraph, graph_evidence, pipelines
 from mlops_factory._assess.signals.infra import dedupe
 from mlops_factory._assess.snapshot import RepoSnapshot
-from mlops_factory._assess.technologies import matches
+from mlops_factory._assess.technologies import constant_strings, matches
 
 _METRIC_TOKENS = frozenset(
     {
@@ -89,10 +89,7 @@ def _promotion_calls(snap: RepoSnapshot) -> Iterator[Evidence]:
         for c in pf.calls:
             if c.decorator or c.last not in _PROMOTE_METHODS:
                 continue
-            values = [*c.args, *(v for _k, v in c.kwargs)]
-            target = next(
-                (v for v in values if isinstance(v, str) and _PRODUCTION.match(v.strip())), None
-            )
+            target = next((v for v in constant_strings(c) if _PRODUCTION.match(v.strip())), None)
             if target is not None:
                 yield pf.evidence(c.line, f"moves the model to {target!r} ({c.last})")
             elif c.last not in ("update_model_version", "set_model_version_tag"):
