@@ -461,6 +461,27 @@ TRAINING = [
     ),
     Case(
         "training_code",
+        "amp-grad-scaler-loop",
+        {
+            "src/engine.py": """
+                import torch
+
+
+                def train_one_epoch(model, loader, optimizer):
+                    scaler = torch.cuda.amp.GradScaler()
+                    for x, y in loader:
+                        loss = model(x).sub(y).pow(2).mean()
+                        scaler.scale(loss).backward()
+                        scaler.step(optimizer)
+                        scaler.update()
+                """
+        },
+        True,
+        ("src/engine.py", 9),
+        "optimizer steps",
+    ),
+    Case(
+        "training_code",
         "xgboost-train",
         {
             "src/boost.py": """

@@ -38,7 +38,16 @@ _TRAIN_LIBS = ("xgboost.train", "lightgbm.train", "catboost.train", "xgboost.cv"
 
 
 def _training_finder(pf: PyFile) -> Iterator[Evidence]:
-    optim_steps = [c for c in pf.calls if c.last == "step" and "optim" in _receiver(c).lower()]
+    # ``optimizer.step()``, or a gradient scaler stepping it: ``scaler.step(optimizer)``.
+    optim_steps = [
+        c
+        for c in pf.calls
+        if c.last == "step"
+        and (
+            "optim" in _receiver(c).lower()
+            or any(isinstance(a, Ref) and "optim" in a.name.lower() for a in c.args)
+        )
+    ]
     backward = any(c.last == "backward" for c in pf.calls)
     for c in pf.calls:
         if c.decorator:
