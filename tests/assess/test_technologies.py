@@ -1210,6 +1210,26 @@ FIXTURES = [
         """
         },
     ),
+    pos(
+        "metaflow",
+        "deploys",
+        {
+            "flow.py": """
+        from metaflow import FlowSpec, project, step
+
+        @project(name="churn")
+        class TrainFlow(FlowSpec):
+            @step
+            def start(self):
+                self.next(self.end)
+
+            @step
+            def end(self):
+                pass
+        """
+        },
+        "project-namespace-is-weak",
+    ),
     neg(
         "metaflow",
         "schedules",
@@ -1815,6 +1835,7 @@ WEAK_POSITIVES = {
     ("tensorboard", "local-folder-is-weak"),
     ("bentoml", "local-store-is-weak"),
     ("feast", "feature-view-is-weak"),
+    ("metaflow", "project-namespace-is-weak"),
 }
 #: Negatives that still match, weakly (the capability is there, but switched off/opt-in).
 WEAK_NEGATIVES = {
