@@ -496,6 +496,18 @@ class _Extractor:
                 return ("list", tuple(items))
         return Ref("")
 
+    def guard_names(self, test: ast.AST) -> frozenset[str]:
+        """The names an ``if`` test reads, without the modules it calls: in
+        ``if mlflow.active_run() is None`` the flag is not ``mlflow``; in
+        ``if args.mlflow`` it is."""
+        modules = {m.split(".", 1)[0] for m in self.pf.imports} | set(self.pf.aliases)
+        return frozenset(
+            n
+            for n in self.names(test)
+            if n not in modules
+            or any(isinstance(sub, ast.Attribute) and sub.attr == n for sub in ast.walk(test))
+        )
+
     def names(self, node: ast.AST) -> frozenset[str]:
         """Identifiers, attribute names, called names and short strings under ``node``."""
         out: set[str] = set()
@@ -575,7 +587,7 @@ def _on_if(ex: _Extractor, node: Any, scope: str, stack: list[tuple[ast.AST, str
         main = scope == "" and _is_main_test(node.test)
         inner = "__main__" if main else scope
         if not main:
-            names = ex.names(node.test)
+            names = ex.guard_names(node.test)
             for branch in (node.body, node.orelse):
                 if branch:
                     first = ex._line(branch[0])

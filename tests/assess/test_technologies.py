@@ -988,6 +988,19 @@ FIXTURES = [
         },
         "hf-report-to-list",
     ),
+    pos(
+        "mlflow",
+        "tracks_experiments",
+        {
+            "train.py": """
+        import mlflow
+
+        if mlflow.active_run() is None:
+            mlflow.start_run()
+        """
+        },
+        "guarded-by-the-module-itself-is-not-opt-in",
+    ),
     neg(
         "wandb",
         "tracks_experiments",
