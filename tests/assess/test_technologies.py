@@ -13,6 +13,7 @@ from mlops_factory._assess.snapshot import RepoSnapshot
 from mlops_factory._assess.technologies import (
     CAPABILITIES,
     Match,
+    Recogniser,
     catalog,
     load_catalog,
     matches,
@@ -1907,3 +1908,53 @@ def test_git_tags_register_models_gto(tmp_path: Path) -> None:
     plain = RepoSnapshot.open(tmp_path, with_git=False)
     plain.git = GitFacts(None, "main", 1, None, ("v1.0.0",), ("main",))
     assert _of(matches(plain, "registers_models"), "gto") == []
+
+
+# ------------------------------------------------------------------ a negative per recogniser
+
+
+def _recognisers() -> list[tuple[str, int, object]]:
+    return [
+        (tech.id, i, rec)
+        for tech in catalog().technologies
+        for i, rec in enumerate(tech.recognisers)
+        if rec.python is not None
+        or (rec.files is not None and (rec.files.keys or rec.files.kind or rec.files.pattern))
+    ]
+
+
+def _concrete(name: str) -> str:
+    return name.replace("*", "x")
+
+
+@pytest.mark.parametrize(
+    ("tech_id", "index", "rec"),
+    _recognisers(),
+    ids=lambda v: str(v) if isinstance(v, str | int) else "",
+)
+def test_every_recogniser_ignores_mentions_and_commented_config(
+    tmp_path: Path, tech_id: str, index: int, rec: Recogniser
+) -> None:
+    """Names in docstrings, comments and strings, or a spec whose lines are commented out,
+    show nothing."""
+    if rec.python is not None:
+        py = rec.python
+        names = [*py.imports, *py.calls, *py.decorators, *py.bases, *py.methods, *py.within]
+        text = (
+            '"""Uses '
+            + ", ".join(names)
+            + '."""\n'
+            + "".join(f"# {n}()\n" for n in names)
+            + f"MENTIONS = {names!r}\n"
+        )
+        tree = {"src/mentions.py": text}
+    else:
+        assert rec.files is not None
+        f = rec.files
+        body = [*(f"{k}: x" for k in f.keys), *([f"kind: {f.kind}"] if f.kind else [])]
+        body += [f"$schema: {f.schema_}"] if f.schema_ else []
+        body += [f"pattern {f.pattern}"] if f.pattern else []
+        tree = {_concrete(n): "".join(f"# {line}\n" for line in body) for n in f.names}
+    build_tree(tmp_path, tree)
+    snap = RepoSnapshot.open(tmp_path, with_git=False)
+    assert _of(matches(snap, rec.capability), tech_id) == []
