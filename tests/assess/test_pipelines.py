@@ -245,6 +245,12 @@ def test_databricks_job_tasks_and_paused_schedule(tmp_path: Path) -> None:
     assert res.found and res.weak
 
 
+def test_a_pipeline_data_step_is_a_data_pipeline(tmp_path: Path) -> None:
+    res = signal(tmp_path, SAGEMAKER, "data_pipeline")
+    assert res.found and not res.weak
+    assert "PreprocessData" in res.evidence[0].note
+
+
 def test_dvc_stages(tmp_path: Path) -> None:
     tree = {
         "dvc.yaml": """

@@ -322,7 +322,14 @@ def data_pipeline(snap: RepoSnapshot) -> SignalResult:
         snap,
         _DATA_WORDS,
         _data_finder,
-        extra=_data_specs(snap),
+        extra=[
+            *_data_specs(snap),
+            *(
+                e
+                for e in graph_evidence(pipelines(snap), "data", "prepares data")
+                if not (e.path or "").endswith(".ipynb")
+            ),
+        ],
         notebooks="not_found",
     )
 
