@@ -41,6 +41,7 @@ typecheck: $(VENV)/.installed
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m mlops_factory._assess.docs
+	$(BIN)/python -m mlops_factory._assess.technologies_docs
 
 bench: $(VENV)/.installed
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

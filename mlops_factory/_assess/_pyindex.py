@@ -139,7 +139,8 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class Assign:
-    """``target = value`` where value is a constant, or a dict (``("dict", keys)``)."""
+    """``target = value`` where value is a constant, a dict (``("dict", keys)``) or a list
+    of strings (``("list", items)``)."""
 
     target: str
     line: int
@@ -162,6 +163,11 @@ class PyFile:
     checks: list[Check] = field(default_factory=list)
     strings: list[tuple[str, int]] = field(default_factory=list)
     assigns: list[Assign] = field(default_factory=list)
+    #: Lines under an ``if`` whose test is not fixed in the source: (first, last, names in
+    #: the test). Code there runs only when the condition holds (``if args.use_wandb:``).
+    guards: list[tuple[int, int, frozenset[str]]] = field(default_factory=list)
+    #: Identifiers and attribute names used (only when parsed with ``names=True``).
+    names: set[str] = field(default_factory=set)
     #: Notebook only: the raw .ipynb lines, to point evidence at the real file line.
     raw_lines: list[str] | None = None
 
@@ -172,6 +178,14 @@ class PyFile:
     def imports_any(self, *modules: str) -> bool:
         """True when the file imports one of ``modules`` or a submodule of it."""
         return any(_is_within(m, mod) for m in self.imports for mod in modules)
+
+    def guarded_by(self, line: int) -> frozenset[str]:
+        """The names in the tests of the ``if`` statements that enclose ``line``."""
+        out: frozenset[str] = frozenset()
+        for first, last, names in self.guards:
+            if first <= line <= last:
+                out = out | names
+        return out
 
     def snippet(self, line: int) -> str:
         if 1 <= line <= len(self.lines):
@@ -276,20 +290,14 @@ class PyIndex:
 
     def _parse_module(self, path: str, text: str) -> PyFile | None:
         try:
-            tree = ast.parse(text, filename=path)
+            return parse_python(path, text)
         except SyntaxError as exc:
             self.snap.record_unreadable(path, f"invalid Python: {exc.msg} (line {exc.lineno})")
-            return None
-        except (ValueError, RecursionError, MemoryError) as exc:
-            self.snap.record_unreadable(path, f"invalid Python: {type(exc).__name__}")
-            return None
-        pf = PyFile(path, notebook=False, test=is_test_path(path), lines=text.splitlines())
-        try:
-            _Extractor(pf).feed(tree, 0)
         except RecursionError:  # absurdly nested expressions: say so, do not crash
             self.snap.record_unreadable(path, "invalid Python: nested too deeply to read")
-            return None
-        return pf
+        except (ValueError, MemoryError) as exc:
+            self.snap.record_unreadable(path, f"invalid Python: {type(exc).__name__}")
+        return None
 
     def _parse_notebook(self, path: str, text: str) -> PyFile | None:
         try:
@@ -316,6 +324,20 @@ class PyIndex:
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue  # a broken cell says nothing; the others still count
         return pf
+
+
+def parse_python(path: str, text: str, *, names: bool = False) -> PyFile:
+    """Parse one module's text into a :class:`PyFile` (the one Python reader).
+
+    ``names=True`` also records every identifier and attribute name the code uses
+    (:attr:`PyFile.names`), for callers that ask which definitions a file refers to.
+    Raises ``SyntaxError``, ``ValueError``, ``RecursionError`` or ``MemoryError`` for
+    text that is not readable Python.
+    """
+    tree = ast.parse(text, filename=path)
+    pf = PyFile(path, notebook=False, test=is_test_path(path), lines=text.splitlines())
+    _Extractor(pf, names=names).feed(tree, 0)
+    return pf
 
 
 def _cell_source(cell: Any) -> list[str] | None:
@@ -363,15 +385,16 @@ _MAX_STRING = 200
 class _Extractor:
     """One pass over a module's AST, filling a :class:`PyFile`. Iterative (no recursion)."""
 
-    def __init__(self, pf: PyFile) -> None:
+    def __init__(self, pf: PyFile, *, names: bool = False) -> None:
         self.pf = pf
         self.flags: dict[str, bool] = {}
+        self.handlers = _HANDLERS_WITH_NAMES if names else _HANDLERS
 
     def feed(self, tree: ast.Module, offset: int) -> None:
         self._module_flags(tree)
         self.offset = offset
         stack: list[tuple[ast.AST, str]] = [(n, "") for n in reversed(_body(tree.body))]
-        pop, push, handlers, fields_of = stack.pop, stack.append, _HANDLERS, _fields
+        pop, push, handlers, fields_of = stack.pop, stack.append, self.handlers, _fields
         node_type = ast.AST
         while stack:
             node, scope = pop()
@@ -467,7 +490,23 @@ class _Extractor:
         if isinstance(node, ast.Dict):
             keys = tuple(k.value for k in node.keys if isinstance(k, ast.Constant))
             return ("dict", keys)
+        if isinstance(node, ast.List | ast.Tuple | ast.Set) and node.elts:
+            items = [e.value for e in node.elts if isinstance(e, ast.Constant)]
+            if len(items) == len(node.elts) and all(isinstance(i, str) for i in items):
+                return ("list", tuple(items))
         return Ref("")
+
+    def guard_names(self, test: ast.AST) -> frozenset[str]:
+        """The names an ``if`` test reads, without the modules it calls: in
+        ``if mlflow.active_run() is None`` the flag is not ``mlflow``; in
+        ``if args.mlflow`` it is."""
+        modules = {m.split(".", 1)[0] for m in self.pf.imports} | set(self.pf.aliases)
+        return frozenset(
+            n
+            for n in self.names(test)
+            if n not in modules
+            or any(isinstance(sub, ast.Attribute) and sub.attr == n for sub in ast.walk(test))
+        )
 
     def names(self, node: ast.AST) -> frozenset[str]:
         """Identifiers, attribute names, called names and short strings under ``node``."""
@@ -545,7 +584,15 @@ def _on_if(ex: _Extractor, node: Any, scope: str, stack: list[tuple[ast.AST, str
     elif truth is True:
         _push(stack, node.body, scope)
     else:
-        inner = "__main__" if scope == "" and _is_main_test(node.test) else scope
+        main = scope == "" and _is_main_test(node.test)
+        inner = "__main__" if main else scope
+        if not main:
+            names = ex.guard_names(node.test)
+            for branch in (node.body, node.orelse):
+                if branch:
+                    first = ex._line(branch[0])
+                    last = int(getattr(branch[-1], "end_lineno", None) or first) + ex.offset
+                    ex.pf.guards.append((first, max(first, last), names))
         _push(stack, node.orelse, scope)
         _push(stack, node.body, inner)
         stack.append((node.test, scope))
@@ -586,6 +633,8 @@ def _on_def(ex: _Extractor, node: Any, scope: str, stack: list[tuple[ast.AST, st
                 decorator=True,
             )
         )
+        # Calls inside the decorator's arguments run too: ``@pipeline(model=Model(...))``.
+        _push(stack, [*args, *(k.value for k in keywords)], scope)
     _push(stack, _body(node.body), inner)
     if is_class:
         _push(stack, [*node.bases, *node.keywords], scope)
@@ -694,4 +743,21 @@ _HANDLERS: dict[type[ast.AST], Any] = {
     ast.Constant: _on_constant,
     ast.Assign: _on_assign,
     ast.AnnAssign: _on_assign,
+}
+
+
+def _on_name(ex: _Extractor, node: Any, scope: str, stack: list[tuple[ast.AST, str]]) -> bool:
+    ex.pf.names.add(node.id)
+    return True
+
+
+def _on_attribute(ex: _Extractor, node: Any, scope: str, stack: list[tuple[ast.AST, str]]) -> bool:
+    ex.pf.names.add(node.attr)
+    return False
+
+
+_HANDLERS_WITH_NAMES: dict[type[ast.AST], Any] = {
+    **_HANDLERS,
+    ast.Name: _on_name,
+    ast.Attribute: _on_attribute,
 }

@@ -289,8 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FactoryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    text = criteria_reference(rubric)
-    out: Path = args.output
+    return write_or_check(args.output, criteria_reference(rubric), args.check, GENERATED_BY)
+
+
+def write_or_check(out: Path, text: str, check: bool, generated_by: str) -> int:
+    """Write a generated page (atomically, only when it changed), or with ``check`` exit 1
+    when it is stale. Shared by the generated pages of docs/."""
     if not out.parent.is_dir():
         print(f"error: folder {out.parent} does not exist", file=sys.stderr)
         return 2
@@ -298,15 +302,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         current = out.read_text(encoding="utf-8")
     except FileNotFoundError:
         current = None
-    if args.check:
-        if current != text:
-            print(f"{out} is stale: run `{GENERATED_BY}`", file=sys.stderr)
-            return 1
-        print(f"{out} is up to date")
-        return 0
     if current == text:
         print(f"{out} is up to date")
         return 0
+    if check:
+        print(f"{out} is stale: run `{generated_by}`", file=sys.stderr)
+        return 1
     atomic_write(out, text)
     print(f"wrote {out}")
     return 0

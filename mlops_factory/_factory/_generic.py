@@ -14,7 +14,6 @@ project's own package).
 
 from __future__ import annotations
 
-import ast
 import builtins
 import keyword
 import re
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
+from mlops_factory._assess._pyindex import PyFile, parse_python
 from mlops_factory._factory._files import decode, read_bytes
 from mlops_factory._factory._values import ProjectValues, find_values, prefers_package
 from mlops_factory._scaffold._catalog import Catalog
@@ -279,31 +279,27 @@ def _distinctive(name: str, vocabulary: Vocabulary) -> bool:
     )
 
 
-def _parse(root: Path, rel: str) -> ast.Module | None:
+def _parse(root: Path, rel: str) -> PyFile | None:
     data = read_bytes(root, rel, cap=1_048_576)
     text = decode(data) if data is not None else None
-    if text is None:
-        return None
+    return _parse_text(rel, text) if text is not None else None
+
+
+def _parse_text(rel: str, text: str) -> PyFile | None:
+    """The module through the one Python reader, with the names it uses."""
     try:
-        return ast.parse(text)
+        return parse_python(rel, text, names=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
-def _top_level_names(tree: ast.Module) -> list[str]:
-    out = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            out.append(node.name)
-        elif isinstance(node, ast.Assign):
-            out.extend(t.id for t in node.targets if isinstance(t, ast.Name) and t.id.isupper())
-        elif (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and node.target.id.isupper()
-        ):
-            out.append(node.target.id)
-    return out
+def _top_level_names(pf: PyFile) -> list[str]:
+    """Module-level functions, classes and UPPER_CASE constants."""
+    out = [d.name for d in pf.defs if not d.scope]
+    out.extend(
+        a.target for a in pf.assigns if not a.scope and "." not in a.target and a.target.isupper()
+    )
+    return list(dict.fromkeys(out))
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,59 +336,51 @@ def specificity(
         counts[m.key] = counts.get(m.key, 0) + 1
     found: dict[str, None] = {}
     imports_project = defines = False
-    tree = None
-    if rel.endswith(".py"):
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            tree = None
-    if tree is not None:
-        own = set(_top_level_names(tree))
-        defines = any(
-            isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) for n in tree.body
-        )
-        imports_project = _python_refs(tree, rel, ident, own, found)
+    pf = _parse_text(rel, text) if rel.endswith(".py") else None
+    if pf is not None:
+        own = set(_top_level_names(pf))
+        defines = any(not d.scope for d in pf.defs)
+        imports_project = _python_refs(pf, rel, ident, own, found)
     else:
         _text_refs(text, ident, found)
     return Specificity(dict(sorted(counts.items())), tuple(found), imports_project, defines)
 
 
 def _python_refs(
-    tree: ast.Module, rel: str, ident: ProjectIdentifiers, own: set[str], found: dict[str, None]
+    pf: PyFile, rel: str, ident: ProjectIdentifiers, own: set[str], found: dict[str, None]
 ) -> bool:
     """Record project-only references of a parsed module; True when it imports from the
     project's package (absolutely or relatively)."""
     package = ident.package
+    prefix = package or "."
     imports_project = False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                parts = alias.name.split(".")
-                if package and parts[0] == package:
-                    imports_project = True
-                    if len(parts) > 1 and parts[1] in ident.modules:
-                        found.setdefault(f"{package}.{parts[1]}")
-        elif isinstance(node, ast.ImportFrom):
-            parts = (node.module or "").split(".") if node.module else []
-            relative = node.level > 0
-            if relative or (package and parts and parts[0] == package):
-                imports_project = True
-                inner = parts if relative else parts[1:]
-                prefix = package or "."
-                if inner and inner[0] in ident.modules:
-                    found.setdefault(f"{prefix}.{inner[0]}")
-                elif not inner:
-                    for alias in node.names:
-                        if alias.name in ident.modules:
-                            found.setdefault(f"{prefix}.{alias.name}")
-                for alias in node.names:
-                    if alias.name in ident.names and ident.names[alias.name] != rel:
-                        found.setdefault(f"{alias.name} ({ident.names[alias.name]})")
-        elif isinstance(node, ast.Name | ast.Attribute):
-            name = node.id if isinstance(node, ast.Name) else node.attr
-            where = ident.names.get(name)
-            if where is not None and where != rel and name not in own:
-                found.setdefault(f"{name} ({where})")
+    imported: list[str] = []  # names brought in by ``from X import name``
+    for module in pf.imports:
+        if module.startswith("."):  # ``from .mod import x`` is recorded as ``.mod.x``
+            imports_project = True
+            parts = module[1:].split(".")
+            if parts[0] in ident.modules:
+                found.setdefault(f"{prefix}.{parts[0]}")
+            imported.append(parts[-1])
+            continue
+        parts = module.split(".")
+        if package and parts[0] == package:
+            imports_project = True
+            if len(parts) > 1 and parts[1] in ident.modules:
+                found.setdefault(f"{package}.{parts[1]}")
+    for target in pf.aliases.values():
+        parts = target.split(".")
+        if package and parts[0] == package and len(parts) == 2 and parts[1] in ident.modules:
+            found.setdefault(f"{package}.{parts[1]}")
+        if package and parts[0] == package:
+            imported.append(parts[-1])
+    for name in imported:
+        if name in ident.names and ident.names[name] != rel:
+            found.setdefault(f"{name} ({ident.names[name]})")
+    for name in sorted(pf.names):
+        where = ident.names.get(name)
+        if where is not None and where != rel and name not in own:
+            found.setdefault(f"{name} ({where})")
     return imports_project
 
 

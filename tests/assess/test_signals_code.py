@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mlops_factory._assess.model import SignalResult
-from mlops_factory._assess.signals import code, infra, repo
+from mlops_factory._assess.signals import registry
 from mlops_factory._assess.snapshot import RepoSnapshot
 from tests.helpers import build_tree
 
@@ -461,6 +461,27 @@ TRAINING = [
     ),
     Case(
         "training_code",
+        "amp-grad-scaler-loop",
+        {
+            "src/engine.py": """
+                import torch
+
+
+                def train_one_epoch(model, loader, optimizer):
+                    scaler = torch.cuda.amp.GradScaler()
+                    for x, y in loader:
+                        loss = model(x).sub(y).pow(2).mean()
+                        scaler.scale(loss).backward()
+                        scaler.step(optimizer)
+                        scaler.update()
+                """
+        },
+        True,
+        ("src/engine.py", 9),
+        "optimizer steps",
+    ),
+    Case(
+        "training_code",
         "xgboost-train",
         {
             "src/boost.py": """
@@ -662,7 +683,7 @@ PIPELINES = [
         },
         True,
         ("nb.ipynb", NB_FIRST_LINE + 2),
-        "Kubeflow Pipelines defined in code (in a notebook)",
+        "a Kubeflow pipeline defined in code (in a notebook)",
         weak=True,
     ),
     Case(
@@ -742,7 +763,7 @@ TRACKING = [
         },
         True,
         ("src/train.py", 5),
-        "logs to MLflow (start_run)",
+        "logs runs to MLflow",
     ),
     Case(
         "experiment_tracking",
@@ -758,7 +779,7 @@ TRACKING = [
         {"nb.ipynb": notebook("import mlflow\nmlflow.log_metric('acc', 0.9)\n")},
         False,
         ("nb.ipynb", NB_FIRST_LINE + 1),
-        "logs to MLflow (log_metric) (in a notebook)",
+        "logs runs to MLflow (in a notebook)",
         weak=True,
     ),
     Case(
@@ -1176,7 +1197,7 @@ MONITORING = [
         },
         True,
         ("src/metrics.py", 3),
-        "prometheus_client",
+        "Prometheus metrics",
     ),
     Case(
         "monitoring_metrics",
@@ -1394,18 +1415,12 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_code_signal(tmp_path: Path, case: Case) -> None:
-    check(run(tmp_path, case.tree, getattr(code, case.signal)), case)
+    check(run(tmp_path, case.tree, registry()[case.signal].fn), case)
 
 
 def test_every_code_signal_has_a_positive_and_a_negative_case() -> None:
     names = {c.signal for c in CASES}
-    assert names == {
-        name
-        for name in dir(code)
-        if isinstance(getattr(code, name), type(run))
-        and getattr(code, name).__module__ == code.__name__
-        and name in _SIGNAL_NAMES
-    }
+    assert names == _SIGNAL_NAMES
     for name in names:
         assert {c.found for c in CASES if c.signal == name} == {True, False}, name
 
@@ -1491,14 +1506,8 @@ CLAIMS_ONLY = {
 def test_claims_comments_and_dead_code_are_no_evidence(tmp_path: Path) -> None:
     build_tree(tmp_path, CLAIMS_ONLY)
     snap = RepoSnapshot.open(tmp_path, with_git=False)
-    modules = (code, infra, repo)
-    fns = [
-        getattr(m, name)
-        for m in modules
-        for name in sorted(_SIGNAL_NAMES | _OTHER_SIGNALS)
-        if hasattr(m, name)
-    ]
-    assert len(fns) == len(_SIGNAL_NAMES | _OTHER_SIGNALS)
+    signals = registry()
+    fns = [signals[name].fn for name in sorted(_SIGNAL_NAMES | _OTHER_SIGNALS)]
     for fn in fns:
         res = fn(snap)
         assert (res.found, res.evidence) == (False, ()), (res.name, res.evidence)

@@ -29,7 +29,12 @@ SignalFn = Callable[[RepoSnapshot], SignalResult]
 #: Modules that define signals; imported on first use of the registry.
 _MODULES: tuple[str, ...] = (
     "ci",
-    "code",
+    "tests",
+    "training",
+    "tracking",
+    "serving",
+    "monitoring",
+    "pipelines",
     "infra",
     "repo",
     "onnx",
