@@ -853,6 +853,40 @@ FIXTURES = [
         },
         "recipe-validation-criteria",
     ),
+    pos(
+        "mlflow",
+        "tracks_experiments",
+        {
+            "recipe.yaml": 'recipe: "regression/v1"\ntarget_col: "y"\nsteps:\n  train: {using: custom}\n'
+        },
+        "recipe-logs-to-tracking",
+    ),
+    pos(
+        "sagemaker",
+        "tracks_experiments",
+        {
+            "pipeline.py": """
+        from sagemaker.workflow.pipeline import Pipeline
+        from sagemaker.workflow.steps import TrainingStep
+
+        def build(estimator, session):
+            train = TrainingStep(name="Train", estimator=estimator)
+            return Pipeline(name="churn", steps=[train], sagemaker_session=session)
+        """
+        },
+        "pipeline-executions-are-experiment-runs",
+    ),
+    neg(
+        "sagemaker",
+        "tracks_experiments",
+        {
+            "pipeline.py": """
+        from sagemaker.workflow.steps import TrainingStep
+        # Pipeline(name="churn", steps=[train])  -- never built
+        """
+        },
+        "no-pipeline-no-tracking",
+    ),
     neg(
         "mlflow",
         "evaluates_threshold",
