@@ -857,7 +857,9 @@ FIXTURES = [
         "mlflow",
         "tracks_experiments",
         {
-            "recipe.yaml": 'recipe: "regression/v1"\ntarget_col: "y"\nsteps:\n  train: {using: custom}\n'
+            "recipe.yaml": (
+                'recipe: "regression/v1"\ntarget_col: "y"\nsteps:\n  train: {using: custom}\n'
+            )
         },
         "recipe-logs-to-tracking",
     ),
