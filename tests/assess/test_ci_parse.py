@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlops_factory._assess._ci import (
-    CIModel,
-    Command,
-    Gate,
-    Job,
-    Pipeline,
-    classify_condition,
-    covers_main,
-    is_false,
-    jenkins_environment,
-    load_ci,
-    load_yaml,
-    script_commands,
-)
+from mlops_factory._assess.collect.ci import load_ci
+from mlops_factory._assess.collect.cimodel import CIModel, Gate, Job, Pipeline, covers_main
+from mlops_factory._assess.collect.conditions import classify_condition
+from mlops_factory._assess.collect.jenkins import jenkins_environment
+from mlops_factory._assess.collect.shell import Command, script_commands
+from mlops_factory._assess.collect.yamlread import is_false, load_yaml
 from mlops_factory._assess.snapshot import RepoSnapshot
 from tests.helpers import build_tree
 

@@ -1,6 +1,6 @@
 """CI signals: what the repo's pipelines actually do.
 
-All signals read the parsed CI model (:func:`mlops_factory._assess._ci.load_ci`),
+All signals read the parsed CI model (:func:`mlops_factory._assess.collect.ci.load_ci`),
 built once per snapshot. Disabled jobs and steps (``if: false``, ``when: never``,
 ``enabled: false``, ``when { expression { false } }``) are skipped; comments
 never reach the model. Matching is done per shell command segment, so
@@ -10,26 +10,29 @@ never reach the model. Matching is done per shell command segment, so
 from __future__ import annotations
 
 import ast
-import functools
 import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from mlops_factory._assess._ci import (
+from mlops_factory._assess.collect.ci import load_ci
+from mlops_factory._assess.collect.cimodel import (
     CIModel,
-    Command,
     Job,
     Pipeline,
     Step,
     Trigger,
-    YList,
-    YMap,
     covers_main,
-    load_ci,
-    load_yaml,
-    source_line,
 )
+from mlops_factory._assess.collect.runs import (
+    DRIFT,
+    INSTALLISH,
+    MODEL_WORDS,
+    resolve,
+    segments,
+)
+from mlops_factory._assess.collect.shell import Command
+from mlops_factory._assess.collect.yamlread import YList, YMap, load_yaml, source_line
 from mlops_factory._assess.model import Evidence, SignalResult
 from mlops_factory._assess.signals import result, signal
 from mlops_factory._assess.snapshot import RepoSnapshot
@@ -38,70 +41,6 @@ _I = re.IGNORECASE
 
 # ---------------------------------------------------------------------- what commands do
 
-_BUILD = re.compile(
-    r"\bpip3?\s+install\b"
-    r"|\bpython[\d.]*\s+-m\s+(pip\s+install|build)\b"
-    r"|\b(poetry|pdm|hatch|flit|uv)\s+(install|build|sync|lock)\b"
-    r"|\buv\s+pip\s+install\b"
-    r"|\b(conda|mamba|micromamba)\s+(env\s+(create|update)|install|create)\b"
-    r"|\b(docker|podman)\s+(buildx\s+)?build\b|\bdocker[\s-]compose\s+build\b"
-    r"|\baz\s+acr\s+build\b"
-    r"|\bmake\s+(install|lint|build|setup|deps|format|check|typecheck|dist|package)\b"
-    r"|\b(ruff|flake8|mypy|pylint|black|isort|pyright|bandit|pre-commit)\b"
-    r"|\bpython[\d.]*\s+setup\.py\s+(build|install|sdist|bdist\w*|develop)\b"
-    r"|\b(npm|yarn)\s+(ci|install|run\s+build)\b",
-    _I,
-)
-_TEST = re.compile(
-    r"\b(py\.test|pytest)(?![\w.-])"
-    r"|\bpython[\d.]*\s+-m\s+(pytest|unittest|nose2?)\b"
-    r"|\b(tox|nox)(?![\w.-])"
-    r"|\bmake\s+(test|tests|unit|unittest|unit-tests?|integration-tests?|coverage)\b"
-    r"|\bhatch\s+(test|run\s+([\w-]+:)?test)\b"
-    r"|\bcoverage\s+run\b"
-    r"|\b(npm|yarn)\s+(run\s+)?test\b",
-    _I,
-)
-_TRAIN = re.compile(
-    r"\bpython[\d.]*\s+(-u\s+)?[\w./-]*(train|pipeline)[\w-]*\.py\b"
-    r"|\bpython[\d.]*\s+(-u\s+)?-m\s+[\w.]*(train|pipeline)[\w.]*"
-    r"|\b(uv|poetry|pdm|hatch)\s+run\s+[\w./-]*train[\w./-]*"
-    r"|\bmake\s+(train|training|retrain|pipeline)\b"
-    r"|\bdvc\s+(repro|exp\s+run)\b"
-    r"|\bmlflow\s+run\b"
-    r"|\baz\s+ml\s+job\s+create\b"
-    r"|\bkedro\s+run\b"
-    r"|\bzenml\b[^|;&]*\brun\b"
-    r"|\bdatabricks\s+bundle\s+run\b",
-    _I,
-)
-#: A script matched by _TRAIN is not training when its name says it does something else.
-_NOT_TRAIN = re.compile(r"deploy|scor|infer|serv|test|monitor|drift", _I)
-_DEPLOY = re.compile(
-    r"\baz\s+ml\s+(online-deployment|online-endpoint|batch-endpoint|batch-deployment)"
-    r"\s+(create|update)\b"
-    r"|\baz\s+(containerapp|webapp|functionapp)\s+(create|update|deploy|up)\b"
-    r"|\baz\s+(webapp|functionapp)\s+(deployment\s+source\s+config-zip|config\s+container\s+set)\b"
-    r"|\baz\s+containerapp\s+revision\s+copy\b"
-    r"|\bkubectl\s+(apply|set\s+image|rollout\s+(restart|undo|resume)|create\s+deployment|replace)\b"
-    r"|\bhelm\s+(upgrade|install)\b"
-    r"|\b(terraform|terragrunt|tofu)\s+apply\b"
-    r"|\baz\s+deployment\s+(group|sub|mg|tenant)\s+create\b"
-    r"|\baz\s+stack\s+(group|sub|mg)\s+create\b"
-    r"|\b(docker|podman)\s+(image\s+)?push\b"
-    r"|\bdocker\s+buildx\s+build\b.*\s--push\b"
-    r"|\bgcloud\s+(run|app|functions)\s+deploy\b"
-    r"|\bdatabricks\s+bundle\s+deploy\b"
-    r"|\baws\s+ecs\s+update-service\b|\b(sam|cdk|serverless|sls)\s+deploy\b|\bpulumi\s+up\b"
-    r"|\b(kubernetesDeploy|azureWebAppPublish|azureFunctionAppPublish|acsDeploy)\b",
-    _I,
-)
-#: Only a hint: a script or target named deploy, whose content we do not read.
-_DEPLOY_HINT = re.compile(
-    r"\b(make|just|task)\s+(deploy|release)\b|[\w./-]*deploy[\w-]*\.(sh|py|ps1)\b"
-    r"|\bpython[\d.]*\s+-m\s+[\w.]*deploy\w*",
-    _I,
-)
 _DEPLOY_ACTIONS = (
     "azure/webapps-deploy",
     "azure/k8s-deploy",
@@ -125,11 +64,6 @@ _DEPLOY_TASKS = (
     "azureresourcegroupdeployment@",
     "kubernetesmanifest@",
 )
-_RELEASE = re.compile(
-    r"\btwine\s+upload\b|\b(poetry|uv|hatch|flit|pdm)\s+publish\b|\bgh\s+release\s+create\b"
-    r"|\bsemantic-release\b|\bnpm\s+publish\b",
-    _I,
-)
 _RELEASE_ACTIONS = (
     "pypa/gh-action-pypi-publish",
     "softprops/action-gh-release",
@@ -139,92 +73,33 @@ _RELEASE_ACTIONS = (
     "googleapis/release-please-action",
     "google-github-actions/release-please-action",
 )
-_DISPATCH = re.compile(
-    r"\bgh\s+workflow\s+run\b|\bgh\s+api\b.*dispatches|\bcurl\b.*/dispatches\b"
-    r"|\baz\s+pipelines\s+run\b|\baz\s+ml\s+job\s+create\b|\bcurl\b.*trigger/pipeline"
-    r"|createDispatchEvent|createWorkflowDispatch|repository_dispatch|\bjenkins\s+build\b",
-    _I,
-)
 _DISPATCH_ACTIONS = (
     "peter-evans/repository-dispatch",
     "benc-uk/workflow-dispatch",
     "convictional/trigger-workflow-and-wait",
     "the-actions-org/workflow-dispatch",
 )
-_DRIFT = re.compile(
-    r"drift|evidently|nannyml|alibi[_-]detect|ks_2samp|population[_ -]stability", _I
-)
 _VALIDATION = re.compile(
     r"evaluat\w*|validat\w*|parity|compar\w*|champion|challenger|promot\w*|\bgate\b", _I
 )
-#: Validation of something else than a model (infrastructure, config, data schema).
-_NOT_MODEL_VALIDATION = re.compile(
-    r"\b(terraform|terragrunt|bicep|helm|kubectl|kubeval|yamllint|actionlint|arm-ttk|"
-    r"openapi|jsonschema|pre-commit|pip|az\s+deployment|cfn-lint|schema|config|yaml|json|"
-    r"lint|data)\b",
-    _I,
-)
 #: Validation words that are about models even without the word "model".
 _MODEL_VALIDATION_WORDS = re.compile(r"evaluat|champion|challenger|parity|promot", _I)
-_MODEL_WORDS = re.compile(r"model|onnx|metric|champion|challenger|parity|quality", _I)
-_RUNNER = re.compile(
-    r"\b(python[\d.]*|make|dvc|mlflow|pytest|uv\s+run|poetry\s+run|hatch\s+run|az\s+ml)\b"
-    r"|\.(py|sh)\b",
-    _I,
-)
 #: Environments used to publish packages or docs, not to deploy a service.
 _NOT_DEPLOY_ENVS = frozenset({"pypi", "testpypi", "test-pypi", "github-pages"})
 _TRAIN_NAME = re.compile(r"(^|[^a-z])(re)?train", _I)
 _DEPLOY_NAME = re.compile(r"deploy|release", _I)
 _PROD = re.compile(r"(^|[^a-z])prod(uction)?([^a-z]|$)", _I)
-_SEGMENTS = re.compile(r"&&|\|\||;|\|")
-_INSTALLISH = re.compile(
-    r"\b(pip3?|uv|poetry|conda|mamba|micromamba|pipx|apt(-get)?|npm|yarn|pdm|brew|choco)\b"
-    r".*\b(install|add|sync)\b",
-    _I,
-)
-_ECHOISH = re.compile(r"^\s*(echo|printf|cat|#)\b", _I)
 
 
-def _segments(text: str) -> list[str]:
-    return [s for s in _SEGMENTS.split(text) if s.strip()]
+def _kinds(snap: RepoSnapshot, text: str) -> frozenset[str]:
+    """What a command does once its indirections (task runners, scripts, Python files,
+    job specs) are followed; see :mod:`mlops_factory._assess.collect.runs`."""
+    return resolve(snap, text).kinds
 
 
-@functools.lru_cache(maxsize=65_536)
-def _kinds(text: str) -> frozenset[str]:
-    """What a command does, computed once per distinct command text.
-
-    Kinds: build, test, train, deploy, deploy_hint, release, dispatch, drift, validate.
-    Echoed text is nothing; an install segment only counts as a build.
-    """
-    kinds: set[str] = set()
-    for seg in _segments(text):
-        if _ECHOISH.match(seg):
-            continue
-        if _BUILD.search(seg):
-            kinds.add("build")
-        if _INSTALLISH.search(seg):
-            continue
-        checks = (
-            ("test", _TEST),
-            ("deploy", _DEPLOY),
-            ("deploy_hint", _DEPLOY_HINT),
-            ("release", _RELEASE),
-            ("dispatch", _DISPATCH),
-            ("drift", _DRIFT),
-        )
-        kinds.update(kind for kind, rx in checks if rx.search(seg))
-        m = _TRAIN.search(seg)
-        if m and not _NOT_TRAIN.search(m.group(0)):
-            kinds.add("train")
-        if _validates(seg):
-            kinds.add("validate")
-    return frozenset(kinds)
-
-
-def _does(kind: str) -> Callable[[str], bool]:
+def _does(snap: RepoSnapshot, kind: str) -> Callable[[str], bool]:
     """A predicate: the command text does ``kind``."""
-    return lambda text: kind in _kinds(text)
+    return lambda text: kind in _kinds(snap, text)
 
 
 def _uses(step: Step, prefixes: tuple[str, ...]) -> bool:
@@ -271,7 +146,7 @@ class _Hit:
     weak: bool = False
 
 
-def _deploy_hit(p: Pipeline, j: Job) -> _Hit | None:
+def _deploy_hit(snap: RepoSnapshot, p: Pipeline, j: Job) -> _Hit | None:
     """Where the job deploys (strongest evidence first), or None."""
     for step in j.active_steps:
         if _uses(step, _DEPLOY_ACTIONS) or _uses(step, _DEPLOY_TASKS):
@@ -279,7 +154,7 @@ def _deploy_hit(p: Pipeline, j: Job) -> _Hit | None:
         if _uses(step, ("docker/build-push-action",)) and step.input("push").lower() == "true":
             return _Hit(step.path, step.line, f"{_who(p, j)} pushes an image ({step.uses})")
         for cmd in step.commands:
-            if "deploy" in _kinds(cmd.text):
+            if "deploy" in _kinds(snap, cmd.text):
                 return _Hit(step.path, cmd.line, f"{_who(p, j)} deploys")
     if j.deployment:
         what = "Azure deployment job" if p.provider == "azure" else "deployment job"
@@ -288,7 +163,7 @@ def _deploy_hit(p: Pipeline, j: Job) -> _Hit | None:
             j.environment_line or j.line,
             f"{p.title} {what} '{j.title}' targets environment '{j.environment}'",
         )
-    hint = _first(j, _does("deploy_hint"))
+    hint = _first(j, _does(snap, "deploy_hint"))
     if hint is not None:
         return _Hit(
             hint[0].path,
@@ -314,18 +189,18 @@ def _deploy_hit(p: Pipeline, j: Job) -> _Hit | None:
     return None
 
 
-def _release_hit(p: Pipeline, j: Job) -> _Hit | None:
+def _release_hit(snap: RepoSnapshot, p: Pipeline, j: Job) -> _Hit | None:
     for step in j.active_steps:
         if _uses(step, _RELEASE_ACTIONS) or step.uses.lower().startswith("githubrelease@"):
             return _Hit(step.path, step.line, f"{_who(p, j)} publishes a release ({step.uses})")
         for cmd in step.commands:
-            if "release" in _kinds(cmd.text):
+            if "release" in _kinds(snap, cmd.text):
                 return _Hit(step.path, cmd.line, f"{_who(p, j)} publishes a release")
     return None
 
 
-def _train_hit(p: Pipeline, j: Job) -> _Hit | None:
-    found = _first(j, _does("train"))
+def _train_hit(snap: RepoSnapshot, p: Pipeline, j: Job) -> _Hit | None:
+    found = _first(j, _does(snap, "train"))
     if found is not None:
         return _Hit(found[0].path, found[1].line, f"{_who(p, j)} runs training")
     if _TRAIN_NAME.search(j.title) and j.active_steps:
@@ -346,15 +221,17 @@ def _train_hit(p: Pipeline, j: Job) -> _Hit | None:
     return None
 
 
-def _pipeline_trains(model: CIModel, path: str, seen: frozenset[str] = frozenset()) -> bool:
+def _pipeline_trains(
+    snap: RepoSnapshot, model: CIModel, path: str, seen: frozenset[str] = frozenset()
+) -> bool:
     """Some active job of the pipeline at ``path`` (or a pipeline it calls) trains."""
     pipeline = model.by_path(path)
     if pipeline is None or path in seen:
         return False
     for j in pipeline.active_jobs:
-        hit = _train_hit(pipeline, j)
+        hit = _train_hit(snap, pipeline, j)
         if (hit is not None and not hit.weak) or (
-            j.calls and _pipeline_trains(model, j.calls, seen | {path})
+            j.calls and _pipeline_trains(snap, model, j.calls, seen | {path})
         ):
             return True
     return False
@@ -403,7 +280,7 @@ def ci_builds(snap: RepoSnapshot) -> SignalResult:
     """Install, build, lint or type-check commands (``pip install``, ``docker build``, ``ruff``)."""
     evidence: list[Evidence] = []
     for p, j in _active(load_ci(snap)):
-        found = _first(j, _does("build"))
+        found = _first(j, _does(snap, "build"))
         if found is not None:
             note = f"{_who(p, j)} installs, builds or lints the code"
             evidence.append(_ev(snap, found[0].path, found[1].line, note))
@@ -420,7 +297,7 @@ def ci_runs_tests(snap: RepoSnapshot) -> SignalResult:
     """Test runners (pytest, unittest, tox, nox, ``make test``); installing pytest is not one."""
     evidence: list[Evidence] = []
     for p, j in _active(load_ci(snap)):
-        found = _first(j, _does("test"))
+        found = _first(j, _does(snap, "test"))
         if found is not None:
             note = f"{_who(p, j)} runs tests"
             evidence.append(_ev(snap, found[0].path, found[1].line, note))
@@ -432,7 +309,7 @@ def ci_trains(snap: RepoSnapshot) -> SignalResult:
     """Training commands; a job or step only *named* like training is weak evidence."""
     evidence: list[Evidence] = []
     for p, j in _active(load_ci(snap)):
-        hit = _train_hit(p, j)
+        hit = _train_hit(snap, p, j)
         if hit is not None:
             evidence.append(_ev(snap, hit.path, hit.line, hit.note, hit.weak))
     return result("ci_trains", evidence)
@@ -446,7 +323,7 @@ def ci_deploys(snap: RepoSnapshot) -> SignalResult:
     for p, j in _active(model):
         if not _outside_pr(model, p, j):
             continue
-        hit = _deploy_hit(p, j)
+        hit = _deploy_hit(snap, p, j)
         if hit is not None:
             evidence.append(_ev(snap, hit.path, hit.line, hit.note, hit.weak))
     return result("ci_deploys", evidence)
@@ -458,7 +335,7 @@ def ci_environments(snap: RepoSnapshot) -> SignalResult:
     model = load_ci(snap)
     seen: dict[str, Evidence] = {}
     for p, j in _active(model):
-        if _deploy_hit(p, j) is None:
+        if _deploy_hit(snap, p, j) is None:
             continue
         for env in model.environments(p, j):
             key = env.strip().lower()
@@ -506,7 +383,7 @@ def ci_manual_approval(snap: RepoSnapshot) -> SignalResult:
             if j.manual and (
                 j.deployment
                 or _DEPLOY_NAME.search(f"{j.title} {j.stage}")
-                or _deploy_hit(p, j) is not None
+                or _deploy_hit(snap, p, j) is not None
             ):
                 note = f"{_who(p, j)} deploys only when started by a person (when: manual)"
                 evidence.append(_ev(snap, j.path, j.line, note))
@@ -542,7 +419,7 @@ def ci_release_on_tag_or_main(snap: RepoSnapshot) -> SignalResult:
     evidence: list[Evidence] = []
     seen: set[tuple[str, int]] = set()
     for p, j in _active(model):
-        hit = _deploy_hit(p, j) or _release_hit(p, j)
+        hit = _deploy_hit(snap, p, j) or _release_hit(snap, p, j)
         if hit is None:
             continue
         for t in model.job_triggers(p, j):
@@ -576,7 +453,7 @@ def ci_model_validation(snap: RepoSnapshot) -> SignalResult:
         hit: _Hit | None = None
         for step in j.active_steps:
             for cmd in step.commands:
-                if "validate" in _kinds(cmd.text):
+                if "validate" in _kinds(snap, cmd.text):
                     hit = _Hit(step.path, cmd.line, f"{_who(p, j)} validates the model")
                     break
             if hit is None and _validation_name(step.name):
@@ -596,18 +473,11 @@ def ci_model_validation(snap: RepoSnapshot) -> SignalResult:
     return result("ci_model_validation", evidence)
 
 
-def _validates(seg: str) -> bool:
-    """One command segment runs a model validation (not infra/config/data validation)."""
-    if not _VALIDATION.search(seg) or not _RUNNER.search(seg):
-        return False
-    return not (_NOT_MODEL_VALIDATION.search(seg) and not _MODEL_WORDS.search(seg))
-
-
 def _validation_name(name: str) -> bool:
     """A step/job name that says it validates a model ("Evaluate", "Compare with champion")."""
     if not name or not _VALIDATION.search(name):
         return False
-    return bool(_MODEL_WORDS.search(name) or _MODEL_VALIDATION_WORDS.search(name))
+    return bool(MODEL_WORDS.search(name) or _MODEL_VALIDATION_WORDS.search(name))
 
 
 # ---------------------------------------------------------------------- retraining
@@ -622,7 +492,7 @@ def scheduled_retraining(snap: RepoSnapshot) -> SignalResult:
         schedules = [t for t in model.job_triggers(p, j) if t.kind == "schedule"]
         if not schedules:
             continue
-        hit = _train_hit(p, j)
+        hit = _train_hit(snap, p, j)
         if hit is None:
             continue
         cron = next((t.detail for t in schedules if t.detail), "")
@@ -774,22 +644,22 @@ def drift_triggered_retraining(snap: RepoSnapshot) -> SignalResult:
     return result("drift_triggered_retraining", evidence)
 
 
-def _is_drift_step(step: Step) -> bool:
+def _is_drift_step(snap: RepoSnapshot, step: Step) -> bool:
     return bool(
-        _DRIFT.search(f"{step.name} {step.id} {step.uses}")
-        or any("drift" in _kinds(c.text) for c in step.commands)
+        DRIFT.search(f"{step.name} {step.id} {step.uses}")
+        or any("drift" in _kinds(snap, c.text) for c in step.commands)
     )
 
 
-def _retrains(step: Step) -> bool:
-    return any(_kinds(c.text) & {"dispatch", "train"} for c in step.commands) or _uses(
+def _retrains(snap: RepoSnapshot, step: Step) -> bool:
+    return any(_kinds(snap, c.text) & {"dispatch", "train"} for c in step.commands) or _uses(
         step, _DISPATCH_ACTIONS
     )
 
 
-def _job_retrains(model: CIModel, j: Job) -> bool:
-    return any(_retrains(s) for s in j.active_steps) or bool(
-        j.calls and _pipeline_trains(model, j.calls)
+def _job_retrains(snap: RepoSnapshot, model: CIModel, j: Job) -> bool:
+    return any(_retrains(snap, s) for s in j.active_steps) or bool(
+        j.calls and _pipeline_trains(snap, model, j.calls)
     )
 
 
@@ -803,18 +673,18 @@ def _drift_in_pipeline(snap: RepoSnapshot, model: CIModel, p: Pipeline) -> list[
         for step in steps:
             if (
                 drift_seen
-                and _retrains(step)
+                and _retrains(snap, step)
                 and _refers_to_drift(step.condition, drift_ids, failure_counts=True)
             ):
                 note = f"{_who(p, j)} retrains or dispatches training when the drift step says so"
                 out.append(_ev(snap, step.path, step.line, note))
                 return out
-            if _is_drift_step(step):
+            if _is_drift_step(snap, step):
                 drift_seen = True
                 if step.id:
                     drift_ids.append(step.id)
                 # One script that computes drift, then dispatches or trains.
-                after = _after_drift(step)
+                after = _after_drift(snap, step)
                 if after is not None:
                     note = f"{_who(p, j)} computes drift, then dispatches or runs training"
                     out.append(_ev(snap, step.path, after.line, note))
@@ -822,7 +692,7 @@ def _drift_in_pipeline(snap: RepoSnapshot, model: CIModel, p: Pipeline) -> list[
         if drift_seen:
             drift_jobs.add(j.id)
     for j in p.active_jobs:
-        if j.id in drift_jobs or not _job_retrains(model, j):
+        if j.id in drift_jobs or not _job_retrains(snap, model, j):
             continue
         needs_drift = bool(set(j.needs) & drift_jobs)
         if _refers_to_drift(j.condition, sorted(drift_jobs), failure_counts=needs_drift) and (
@@ -834,14 +704,14 @@ def _drift_in_pipeline(snap: RepoSnapshot, model: CIModel, p: Pipeline) -> list[
     return out
 
 
-def _after_drift(step: Step) -> Command | None:
+def _after_drift(snap: RepoSnapshot, step: Step) -> Command | None:
     """A dispatch or training command that follows a drift command in the same script."""
     drift = False
     for cmd in step.commands:
-        for seg in _segments(cmd.text):
-            if drift and _kinds(seg) & {"dispatch", "train"}:
+        for seg in segments(cmd.text):
+            if drift and _kinds(snap, seg) & {"dispatch", "train"}:
                 return cmd
-            if _DRIFT.search(seg) and not _INSTALLISH.search(seg):
+            if DRIFT.search(seg) and not INSTALLISH.search(seg):
                 drift = True
     return None
 
@@ -867,10 +737,10 @@ def _drift_workflow_run(snap: RepoSnapshot, model: CIModel) -> list[Evidence]:
         p.name.lower()
         for p in model.pipelines
         if p.provider == "github"
-        and any(_is_drift_step(s) for j in p.active_jobs for s in j.active_steps)
+        and any(_is_drift_step(snap, s) for j in p.active_jobs for s in j.active_steps)
     }
     for p in model.pipelines:
-        if not _pipeline_trains(model, p.path):
+        if not _pipeline_trains(snap, model, p.path):
             continue
         for t in p.triggers:
             if t.event != "workflow_run":
@@ -899,7 +769,7 @@ def _drift_from_code(snap: RepoSnapshot, model: CIModel) -> list[Evidence]:
     """A dispatchable training pipeline plus code that dispatches it when drift is found."""
     targets: dict[str, tuple[Pipeline, Trigger | None]] = {}
     for p in model.pipelines:
-        if p.provider in targets or not p.active_jobs or not _pipeline_trains(model, p.path):
+        if p.provider in targets or not p.active_jobs or not _pipeline_trains(snap, model, p.path):
             continue
         if p.provider == "github":
             t = next(
@@ -951,7 +821,7 @@ def _python_dispatchers(snap: RepoSnapshot) -> list[tuple[str, str, int]]:
         if text is None:
             continue
         low = text.lower()
-        if not _DRIFT.search(low) or not any(k in low for k in _CODE_PREFILTER):
+        if not DRIFT.search(low) or not any(k in low for k in _CODE_PREFILTER):
             continue
         tree = _parse_python(snap, path, text)
         if tree is None:
@@ -997,13 +867,13 @@ def _dispatch_in(nodes: list[ast.AST]) -> tuple[str, int] | None:
 
 def _mentions_drift(node: ast.AST) -> bool:
     if isinstance(node, ast.Name):
-        return bool(_DRIFT.search(node.id)) or node.id == "psi"
+        return bool(DRIFT.search(node.id)) or node.id == "psi"
     if isinstance(node, ast.Attribute):
-        return bool(_DRIFT.search(node.attr))
+        return bool(DRIFT.search(node.attr))
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        return bool(_DRIFT.search(node.name)) or node.name == "psi"
+        return bool(DRIFT.search(node.name)) or node.name == "psi"
     if isinstance(node, ast.alias):
-        return bool(_DRIFT.search(node.name))
+        return bool(DRIFT.search(node.name))
     return False
 
 

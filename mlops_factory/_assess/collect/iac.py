@@ -1,0 +1,778 @@
+"""Infrastructure as code as one resource graph: resources and the references between them.
+
+Formats: Terraform (python-hcl2, comments stripped first for line numbers),
+CloudFormation and SAM (YAML with intrinsic tags such as ``!Ref``/``!GetAtt``/``!Sub``,
+or JSON), ARM JSON, Bicep, Kubernetes manifests and Helm chart templates (template
+directives stripped before reading), and AWS CDK apps in Python (through the
+Python index). Nothing is evaluated: an interpolated string becomes a glob
+(``"ps-${var.x}"`` -> ``ps-*``), so a name built from variables can still be matched.
+
+A resource knows what it references: explicit references (``!Ref``,
+``aws_sns_topic.t.arn``, ``resourceId(...)``, ``dependsOn``, a CDK variable passed
+to a construct) and the literal names it mentions. Signals ask the graph
+questions (:func:`retraining_loops`, :func:`prediction_capture`, ...).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlops_factory._assess.collect.files import find_line, is_ci_path, snippet, yaml_files
+from mlops_factory._assess.collect.yamlread import YMap, load_yaml_all
+from mlops_factory._assess.snapshot import RepoSnapshot
+
+_CACHE_KEY = "collect.iac"
+_MAX_STRINGS = 400
+_MAX_HOPS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class IacResource:
+    """One declared infrastructure resource (or module), the flat view of a :class:`Resource`."""
+
+    path: str
+    line: int
+    kind: str  # Terraform, Bicep, ARM, CloudFormation
+    type: str
+    snippet: str
+
+
+@dataclass(slots=True)
+class Resource:
+    """A node of the graph: one resource, module call, manifest or CDK construct."""
+
+    path: str
+    line: int
+    #: Terraform, CloudFormation, ARM, Bicep, Kubernetes, Helm, CDK
+    format: str
+    #: The provider's type: ``aws_sns_topic``, ``AWS::SNS::Topic``, a k8s kind, a CDK class.
+    type: str
+    #: The address others use to refer to it (``aws_sns_topic.t``, a logical id, a symbol).
+    name: str
+    props: Any = None
+    snippet: str = ""
+    #: Names of other resources this one refers to (explicit references).
+    refs: set[str] = field(default_factory=set)
+    #: Literal strings and globs (from interpolations) in its properties.
+    strings: tuple[str, ...] = ()
+    #: The folder a Terraform module call's source points to.
+    module_dir: str = ""
+
+    @property
+    def text(self) -> str:
+        """The resource's type and strings, lowercased (for keyword questions)."""
+        return " ".join((self.type, self.name, *self.strings)).lower()
+
+    def get(self, *keys: str) -> Any:
+        """A nested property (case-insensitive keys, CamelCase or snake_case)."""
+        node = self.props
+        for key in keys:
+            node = _get(node, key)
+            if node is None:
+                return None
+        return node
+
+
+def _norm(key: str) -> str:
+    return key.replace("_", "").replace("-", "").lower()
+
+
+def _get(node: Any, key: str) -> Any:
+    if isinstance(node, list) and node and isinstance(node[0], dict):
+        node = node[0]  # HCL blocks come as one-item lists
+    if not isinstance(node, dict):
+        return None
+    want = _norm(key)
+    for k, v in node.items():
+        if isinstance(k, str) and _norm(k) == want:
+            return v
+    return None
+
+
+class IacGraph:
+    """All resources of a snapshot and the edges between them (undirected for queries)."""
+
+    def __init__(self, resources: list[Resource]) -> None:
+        self.resources = resources
+        self._by_name: dict[str, list[Resource]] = {}
+        for r in resources:
+            self._by_name.setdefault(r.name, []).append(r)
+        self._edges: dict[int, set[int]] = {i: set() for i in range(len(resources))}
+        index = {id(r): i for i, r in enumerate(resources)}
+        names = {r.name for r in resources}
+        for i, r in enumerate(resources):
+            for ref in r.refs:
+                for other in self._by_name.get(ref, ()):
+                    j = index[id(other)]
+                    if j != i:
+                        self._link(i, j)
+                if ref not in names and ref.startswith("module."):
+                    continue
+            if r.module_dir:
+                # A module call stands for what its folder declares.
+                for j, other in enumerate(resources):
+                    if other.path.startswith(r.module_dir + "/") and j != i:
+                        self._link(i, j)
+        self._link_by_names(index)
+
+    def _link(self, i: int, j: int) -> None:
+        self._edges[i].add(j)
+        self._edges[j].add(i)
+
+    def _link_by_names(self, index: dict[int, int]) -> None:
+        """Resources that name each other: a literal of one matches another's name or glob."""
+        literals: dict[str, set[int]] = {}
+        globs: list[tuple[str, int]] = []
+        for i, r in enumerate(self.resources):
+            if r.format in ("Kubernetes", "Helm", "CDK"):
+                for s in r.strings:
+                    if "*" not in s and len(s) >= 4:
+                        literals.setdefault(s.rsplit("/", 1)[-1], set()).add(i)
+                continue
+            for s in r.strings:
+                last = s.rsplit("/", 1)[-1]
+                if "*" in last and len(last.replace("*", "")) >= 3:
+                    globs.append((last, i))
+                elif "*" not in last and len(last) >= 5 and not last.startswith(("arn:", "http")):
+                    literals.setdefault(last, set()).add(i)
+        for pattern, i in globs:
+            for lit, holders in literals.items():
+                if fnmatch.fnmatchcase(lit, pattern):
+                    for j in holders:
+                        if j != i:
+                            self._link(i, j)
+        for holders in literals.values():
+            if 1 < len(holders) <= 6:
+                ordered = sorted(holders)
+                for j in ordered[1:]:
+                    self._link(ordered[0], j)
+
+    def neighbours(self, r: Resource) -> list[Resource]:
+        i = self.resources.index(r)
+        return [self.resources[j] for j in sorted(self._edges[i])]
+
+    def paths_from(
+        self, start: Resource, through: Any, goal: Any, hops: int = _MAX_HOPS
+    ) -> list[Resource] | None:
+        """The shortest path from ``start`` to a resource satisfying ``goal``, passing only
+        through resources satisfying ``through`` (breadth first, bounded)."""
+        index = {id(r): i for i, r in enumerate(self.resources)}
+        first = index[id(start)]
+        prev: dict[int, int] = {first: -1}
+        frontier = [first]
+        for _ in range(hops):
+            nxt: list[int] = []
+            for i in frontier:
+                for j in sorted(self._edges[i]):
+                    if j in prev:
+                        continue
+                    prev[j] = i
+                    node = self.resources[j]
+                    if goal(node):
+                        path = [j]
+                        while prev[path[-1]] != -1:
+                            path.append(prev[path[-1]])
+                        return [self.resources[k] for k in reversed(path)]
+                    if through(node):
+                        nxt.append(j)
+            frontier = nxt
+        return None
+
+
+# ---------------------------------------------------------------------- entry point
+
+
+def load_iac(snap: RepoSnapshot) -> IacGraph:
+    """The resource graph of every IaC file in the snapshot (built once, cached)."""
+    cached = snap.cache.get(_CACHE_KEY)
+    if isinstance(cached, IacGraph):
+        return cached
+    resources: list[Resource] = []
+    resources.extend(_terraform(snap))
+    resources.extend(_cloudformation(snap))
+    resources.extend(_arm(snap))
+    resources.extend(_bicep(snap))
+    resources.extend(_kubernetes(snap))
+    resources.extend(_cdk(snap))
+    graph = IacGraph(resources)
+    snap.cache[_CACHE_KEY] = graph
+    return graph
+
+
+def iac_resources(snap: RepoSnapshot) -> list[IacResource]:
+    """Resources declared in Terraform, Bicep, ARM and CloudFormation files (cached)."""
+    out: list[IacResource] = []
+    for r in load_iac(snap).resources:
+        if r.format in ("Terraform", "Bicep", "ARM", "CloudFormation"):
+            out.append(IacResource(r.path, r.line, r.format, r.type, r.snippet))
+    return out
+
+
+# ---------------------------------------------------------------------- strings and refs
+
+_INTERP = re.compile(r"\$\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")
+_QUOTED = re.compile(r'\\?"([A-Za-z0-9][\w./:-]{3,})\\?"')
+
+
+def _as_glob(text: str) -> str:
+    """``"ps-${var.x}"`` -> ``ps-*``; a whole expression keeps its quoted literals only."""
+    return _INTERP.sub("*", text)
+
+
+def _strings(data: Any, budget: int = _MAX_STRINGS) -> list[str]:
+    """Literal strings (and globs of interpolated ones) in nested data, bounded."""
+    out: list[str] = []
+    stack = [data]
+    while stack and len(out) < budget:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(k, str) and not k.startswith("__"):
+                    stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            text = node.strip()
+            if text.startswith("${") and text.endswith("}") and _INTERP.fullmatch(text):
+                out.extend(m.group(1) for m in _QUOTED.finditer(text))
+                continue
+            text = text.strip('"')
+            if text:
+                out.append(_as_glob(text) if "${" in text else text)
+    return out
+
+
+# ---------------------------------------------------------------------- Terraform
+
+_TF_ADDR = re.compile(
+    r"\b(module|data)\.([\w-]+)(?:\.([\w-]+))?|\b([a-z][a-z0-9]*_[\w]+)\.([\w-]+)"
+)
+_TF_BLOCK = re.compile(
+    r'^[ \t]*(resource|module|data)[ \t]+"([^"\n]+)"(?:[ \t]+"([^"\n]+)")?[ \t]*\{', re.M
+)
+_SPECIAL_HCL = re.compile(r'/\*|//|#|<<-?[ \t]*([A-Za-z_]\w*)|"')
+_SPECIAL_BICEP = re.compile(r"/\*|//|'''|'")
+
+
+def strip_comments(text: str, *, hash_comments: bool, quote: str) -> str:
+    """Blank comments (and heredoc/multi-line string bodies), keeping every newline."""
+    special = _SPECIAL_HCL if hash_comments else _SPECIAL_BICEP
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        m = special.search(text, i)
+        if m is None:
+            out.append(text[i:])
+            break
+        out.append(text[i : m.start()])
+        i = m.start()
+        token = m.group(0)
+        if token == "/*":
+            end = text.find("*/", i + 2)
+            end = n if end < 0 else end + 2
+            out.append(_blank(text[i:end]))
+        elif token in ("//", "#"):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            out.append(" " * (end - i))
+        elif token == "'''":
+            end = text.find("'''", i + 3)
+            end = n if end < 0 else end + 3
+            out.append("'" + _blank(text[i + 1 : end - 1]) + "'")
+        elif token.startswith("<<"):
+            close = re.compile(rf"^\s*{re.escape(m.group(1))}\s*$", re.M)
+            found = close.search(text, m.end())
+            end = n if found is None else found.end()
+            out.append('""' + _blank(text[i + 2 : end]))
+        else:  # a quoted string: kept (resource types live in strings), comments inside it too
+            j = i + 1
+            while j < n and text[j] != quote and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            end = min(j + 1, n)
+            out.append(text[i:end])
+        i = end
+    return "".join(out)
+
+
+def _blank(chunk: str) -> str:
+    return re.sub(r"[^\n]", " ", chunk)
+
+
+def _tf_refs(data: Any) -> set[str]:
+    refs: set[str] = set()
+    for s in _raw_strings(data):
+        if "${" not in s and "." not in s:
+            continue
+        for m in _TF_ADDR.finditer(s):
+            if m.group(1):
+                refs.add(
+                    f"{m.group(1)}.{m.group(2)}"
+                    if m.group(1) == "module"
+                    else f"data.{m.group(2)}.{m.group(3) or ''}"
+                )
+            else:
+                refs.add(f"{m.group(4)}.{m.group(5)}")
+    return refs
+
+
+def _raw_strings(data: Any) -> Iterator[str]:
+    stack = [data]
+    budget = 5000
+    while stack and budget:
+        budget -= 1
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(v for k, v in node.items() if not str(k).startswith("__"))
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            yield node
+
+
+def _terraform(snap: RepoSnapshot) -> Iterator[Resource]:
+    for entry, text in snap.iter_text(snap.by_suffix(".tf")):
+        clean = strip_comments(text, hash_comments=True, quote='"')
+        lines = text.splitlines()
+        where: dict[tuple[str, str, str], int] = {}
+        for m in _TF_BLOCK.finditer(clean):
+            where[(m.group(1), m.group(2), m.group(3) or "")] = clean.count("\n", 0, m.start()) + 1
+        if not where:
+            continue
+        data = _hcl(snap, entry.path, text)
+        folder = posixpath.dirname(entry.path)
+        for (block, rtype, name), line in where.items():
+            body = _hcl_block(data, block, rtype, name)
+            snip = snippet(lines[line - 1])
+            if block == "module":
+                source = str(_get(body, "source") or "").strip('"')
+                mdir = ""
+                if source.startswith("."):
+                    mdir = posixpath.normpath(posixpath.join(folder, source))
+                yield Resource(
+                    entry.path,
+                    line,
+                    "Terraform",
+                    f"module {rtype}",
+                    f"module.{rtype}",
+                    body,
+                    snip,
+                    _tf_refs(body),
+                    tuple(_strings(body)),
+                    mdir,
+                )
+            else:
+                address = f"{rtype}.{name}" if block == "resource" else f"data.{rtype}.{name}"
+                props = dict(body) if isinstance(body, dict) else {}
+                props["__module_dir__"] = folder
+                yield Resource(
+                    entry.path,
+                    line,
+                    "Terraform" if block == "resource" else "Terraform data",
+                    rtype,
+                    address,
+                    props,
+                    snip,
+                    _tf_refs(body),
+                    tuple(_strings(body)),
+                )
+
+
+def _hcl(snap: RepoSnapshot, path: str, text: str) -> dict[str, Any]:
+    try:
+        import hcl2
+        from hcl2.utils import SerializationOptions
+
+        data = hcl2.loads(
+            text,
+            serialization_options=SerializationOptions(
+                strip_string_quotes=True, with_comments=False
+            ),
+        )
+    except Exception:  # python-hcl2 raises lark errors of many kinds on invalid HCL
+        snap.record_unreadable(path, "invalid Terraform (HCL)")
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _hcl_block(data: dict[str, Any], block: str, rtype: str, name: str) -> Any:
+    for item in data.get(block, ()) or ():
+        if not isinstance(item, dict):
+            continue
+        body = item.get(rtype) if rtype in item else item.get(f'"{rtype}"')
+        if block == "module":
+            if body is not None:
+                return body
+            continue
+        if isinstance(body, dict):
+            found = body.get(name) if name in body else body.get(f'"{name}"')
+            if found is not None:
+                return found
+    return {}
+
+
+# ---------------------------------------------------------------------- CloudFormation / SAM
+
+
+def _cfn_refs(data: Any) -> set[str]:
+    refs: set[str] = set()
+    stack = [data]
+    budget = 5000
+    while stack and budget:
+        budget -= 1
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "Ref" and isinstance(v, str):
+                    refs.add(v)
+                elif k == "Fn::GetAtt":
+                    target = (
+                        v.split(".", 1)[0]
+                        if isinstance(v, str)
+                        else (v[0] if isinstance(v, list) and v and isinstance(v[0], str) else "")
+                    )
+                    if target:
+                        refs.add(target)
+                elif k == "Fn::Sub":
+                    text = v if isinstance(v, str) else (v[0] if isinstance(v, list) and v else "")
+                    if isinstance(text, str):
+                        refs.update(m.split(".", 1)[0] for m in re.findall(r"\$\{([\w.]+)\}", text))
+                stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return refs
+
+
+def _cfn_template(
+    snap: RepoSnapshot, path: str, doc: dict[str, Any], text: str
+) -> Iterator[Resource]:
+    resources = doc.get("Resources")
+    if not isinstance(resources, dict):
+        return
+    for logical, res in resources.items():
+        if not isinstance(res, dict):
+            continue
+        rtype = res.get("Type")
+        if not isinstance(rtype, str) or "::" not in rtype:
+            continue
+        line = (
+            res.line
+            if isinstance(res, YMap)
+            else find_line(text, rf'"?{re.escape(logical)}"?\s*:')[0]
+        )
+        props = res.get("Properties")
+        refs = _cfn_refs(props)
+        refs.update(str(d) for d in _listish(res.get("DependsOn")))
+        lines = text.splitlines()
+        snip = snippet(lines[line - 1]) if 0 < line <= len(lines) else ""
+        yield Resource(
+            path,
+            line,
+            "CloudFormation",
+            rtype,
+            str(logical),
+            props,
+            snip,
+            refs,
+            tuple(_strings(props)),
+        )
+
+
+def _listish(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value is not None else []
+
+
+def _cloudformation(snap: RepoSnapshot) -> Iterator[Resource]:
+    for entry in yaml_files(snap):
+        text = snap.read_text(entry.path)
+        if not text or "AWS::" not in text or "Resources" not in text:
+            continue
+        for doc in load_yaml_all(snap, entry.path, intrinsics=True):
+            if isinstance(doc.get("Resources"), YMap):
+                yield from _cfn_template(snap, entry.path, doc, text)
+    for entry in snap.by_suffix(".json", ".template"):
+        if is_ci_path(entry.path) or "/data/" in f"/{entry.path}":
+            continue
+        text = snap.read_text(entry.path)
+        if not text or '"AWS::' not in text or '"Resources"' not in text:
+            continue
+        doc = _json(snap, entry.path, text)
+        if isinstance(doc, dict):
+            yield from _cfn_template(snap, entry.path, doc, text)
+
+
+def _json(snap: RepoSnapshot, path: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        snap.record_unreadable(path, "invalid JSON")
+        return None
+
+
+# ---------------------------------------------------------------------- ARM and Bicep
+
+_ARM_HINT = re.compile(
+    r"(azuredeploy|template|deploy|arm|infra|iac|bicep|main|\.azure|resources)", re.I
+)
+_ARM_NAME = re.compile(r"(?:parameters|variables)\('([\w-]+)'\)|'([\w./-]{4,})'")
+
+
+def _arm(snap: RepoSnapshot) -> Iterator[Resource]:
+    for entry in snap.by_suffix(".json"):
+        # ARM templates by path: data folders can hold thousands of JSON files.
+        if not _ARM_HINT.search(entry.path) or "/data/" in f"/{entry.path}":
+            continue
+        text = snap.read_text(entry.path)
+        if not text or "deploymentTemplate" not in text:
+            continue
+        doc = _json(snap, entry.path, text)
+        if not isinstance(doc, dict) or "deploymentTemplate" not in str(doc.get("$schema", "")):
+            continue
+        stack: list[tuple[Any, str]] = [(doc.get("resources"), "")]
+        while stack:
+            items, parent = stack.pop()
+            for res in items if isinstance(items, list) else []:
+                if not isinstance(res, dict) or not isinstance(res.get("type"), str):
+                    continue
+                rtype = (
+                    res["type"] if "/" in res["type"] or not parent else f"{parent}/{res['type']}"
+                )
+                name = str(res.get("name", ""))
+                line, snip = find_line(text, re.escape(json.dumps(res["type"])))
+                refs = {
+                    m.group(1) or m.group(2)
+                    for s in _raw_strings(res.get("dependsOn"))
+                    for m in _ARM_NAME.finditer(s)
+                }
+                for s in _raw_strings(res.get("properties")):
+                    if s.startswith("["):
+                        refs.update(m.group(1) or m.group(2) for m in _ARM_NAME.finditer(s))
+                names = {m.group(1) or m.group(2) for m in _ARM_NAME.finditer(name)} or {name}
+                for alias in names:
+                    yield Resource(
+                        entry.path,
+                        line,
+                        "ARM",
+                        rtype,
+                        alias,
+                        res.get("properties"),
+                        snip,
+                        refs,
+                        tuple(_strings(res.get("properties"))),
+                    )
+                    break
+                stack.append((res.get("resources"), rtype))
+
+
+_BICEP_BLOCK = re.compile(
+    r"^[ \t]*(resource|module)[ \t]+(\w+)[ \t]+'([^'\n]+)'[ \t]*(existing[ \t]*)?=", re.M
+)
+_BICEP_STRING = re.compile(r"'((?:[^'\\\n]|\\.)*)'")
+
+
+def _bicep(snap: RepoSnapshot) -> Iterator[Resource]:
+    for entry, text in snap.iter_text(snap.by_suffix(".bicep")):
+        clean = strip_comments(text, hash_comments=False, quote="'")
+        lines = text.splitlines()
+        blocks = list(_BICEP_BLOCK.finditer(clean))
+        symbols = {m.group(2) for m in blocks}
+        for k, m in enumerate(blocks):
+            if m.group(4):
+                continue  # `existing` only references a resource made elsewhere
+            end = blocks[k + 1].start() if k + 1 < len(blocks) else len(clean)
+            body = clean[m.end() : end]
+            line = clean.count("\n", 0, m.start()) + 1
+            rtype = m.group(3).split("@", 1)[0]
+            rtype = rtype if m.group(1) == "resource" else f"module {rtype}"
+            words = set(re.findall(r"\b([A-Za-z_]\w*)\.", body)) | set(
+                re.findall(r"dependsOn:\s*\[([^\]]*)\]", body)
+            )
+            refs = {w for w in words if w in symbols and w != m.group(2)}
+            strings = [re.sub(r"\$\{[^}]*\}", "*", s) for s in _BICEP_STRING.findall(body)][
+                :_MAX_STRINGS
+            ]
+            props = {"__text__": body}
+            mdir = ""
+            if m.group(1) == "module" and m.group(3).startswith("."):
+                mdir = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), m.group(3)))
+                mdir = posixpath.dirname(mdir)
+            yield Resource(
+                entry.path,
+                line,
+                "Bicep",
+                rtype,
+                m.group(2),
+                props,
+                snippet(lines[line - 1]),
+                refs,
+                tuple(strings),
+                "",
+            )
+
+
+# ---------------------------------------------------------------------- Kubernetes and Helm
+
+_HELM_LINE = re.compile(r"^\s*\{\{-?.*-?\}\}\s*$")
+_HELM_INLINE = re.compile(r"\{\{-?.*?-?\}\}")
+
+
+def strip_helm(text: str) -> str:
+    """A Helm template as plain YAML: directive-only lines dropped, inline ones as ``x``."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if _HELM_LINE.match(line):
+            out.append("")
+        else:
+            out.append(_HELM_INLINE.sub("x", line))
+    return "\n".join(out)
+
+
+def _kubernetes(snap: RepoSnapshot) -> Iterator[Resource]:
+    for entry in snap.by_suffix(".yml", ".yaml"):
+        path = entry.path
+        if is_ci_path(path):
+            continue
+        text = snap.read_text(path)
+        if not text or "apiVersion" not in text or "kind" not in text:
+            continue
+        helm = "{{" in text and "/templates/" in f"/{path}"
+        if helm:
+            from mlops_factory._assess.collect.yamlread import parse_yaml_docs
+
+            try:
+                docs = parse_yaml_docs(strip_helm(text))
+            except Exception:  # a template that is not YAML even once stripped
+                continue
+        elif "{{" in text or "{%" in text:
+            continue
+        else:
+            docs = load_yaml_all(snap, path)
+        for doc in docs:
+            kind, api = doc.get("kind"), doc.get("apiVersion")
+            if not isinstance(kind, str) or not isinstance(api, str):
+                continue
+            meta = doc.get("metadata")
+            name = meta.str("name") if isinstance(meta, YMap) else ""
+            spec = doc.get("spec")
+            yield Resource(
+                path,
+                doc.line,
+                "Helm" if helm else "Kubernetes",
+                f"{api}/{kind}",
+                f"{kind}/{name}",
+                doc,
+                snippet(kind),
+                _k8s_refs(spec),
+                tuple(_strings(spec)),
+            )
+
+
+def _k8s_refs(spec: Any) -> set[str]:
+    refs: set[str] = set()
+    stack = [spec]
+    budget = 3000
+    while stack and budget:
+        budget -= 1
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ("workflowTemplateRef", "pipelineRef", "taskRef") and isinstance(v, dict):
+                    kind = {
+                        "workflowTemplateRef": "WorkflowTemplate",
+                        "pipelineRef": "Pipeline",
+                        "taskRef": "Task",
+                    }[k]
+                    refs.add(f"{kind}/{v.get('name', '')}")
+                stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return refs
+
+
+# ---------------------------------------------------------------------- CDK (Python)
+
+
+def _cdk(snap: RepoSnapshot) -> Iterator[Resource]:
+    from mlops_factory._assess._pyindex import Ref, python_index
+
+    index = python_index(snap)
+    for pf in index.files("source", words=("aws_cdk",)):
+        if not pf.imports_any("aws_cdk"):
+            continue
+        constructs = [c for c in pf.calls if c.name.startswith("aws_cdk.") and not c.decorator]
+        if not constructs:
+            continue
+        assigned = {a.line: a.target for a in pf.assigns}
+        by_line: dict[int, list[Any]] = {}
+        for c in pf.calls:
+            by_line.setdefault(c.line, []).append(c)
+        strings_by_line: dict[int, list[str]] = {}
+        for s, line in pf.strings:
+            strings_by_line.setdefault(line, []).append(s)
+        lines_sorted = sorted({c.line for c in constructs})
+        for c in constructs:
+            last = c.last
+            if not last[:1].isupper():
+                continue  # a function (Duration.minutes), not a construct
+            var = assigned.get(c.line, "")
+            refs: set[str] = set()
+            for call in by_line.get(c.line, []):
+                head = call.name.split(".", 1)[0]
+                if call is not c and head in {a.target for a in pf.assigns}:
+                    refs.add(head)
+                for value in (*call.args, *(v for _k, v in call.kwargs)):
+                    if isinstance(value, Ref) and value.name:
+                        refs.add(
+                            value.name.split(".", 1)[0]
+                            if not value.name.startswith("self.")
+                            else ".".join(value.name.split(".", 2)[:2])
+                        )
+            # Strings of the construct: from its line up to the next construct's line.
+            nxt = next((ln for ln in lines_sorted if ln > c.line), c.line + 1)
+            strings = [s for ln in range(c.line, nxt) for s in strings_by_line.get(ln, [])]
+            props = {k: v for k, v in c.kwargs if not isinstance(v, Ref)}
+            yield Resource(
+                pf.path,
+                c.line,
+                "CDK",
+                c.name,
+                var or f"{c.name}@{c.line}",
+                props,
+                pf.snippet(c.line),
+                refs,
+                tuple(strings[:_MAX_STRINGS]),
+            )
+        # A method call on a construct (`alarm.add_alarm_action(SnsAction(topic))`) links
+        # the construct to what the call passes.
+        for call in pf.calls:
+            head = call.name.split(".", 1)[0]
+            if call.name.startswith("aws_cdk.") or head not in assigned.values():
+                continue
+            others = {
+                v.name.split(".", 1)[0]
+                for x in by_line.get(call.line, [])
+                for v in (*x.args, *(val for _k, val in x.kwargs))
+                if isinstance(v, Ref) and v.name
+            }
+            if others:
+                yield Resource(
+                    pf.path,
+                    call.line,
+                    "CDK",
+                    "method call",
+                    f"{head}.{call.last}@{call.line}",
+                    {},
+                    pf.snippet(call.line),
+                    {head, *others},
+                    (),
+                )
+
+
+def resources_in(graph: IacGraph, paths: Iterable[str]) -> list[Resource]:
+    wanted = set(paths)
+    return [r for r in graph.resources if r.path in wanted]
