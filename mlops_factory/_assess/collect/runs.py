@@ -857,7 +857,28 @@ def _python(
             return None
         if len(rest) > 1 and rest[1] in ("run", "argo-workflows", "step-functions"):
             return None  # a Metaflow flow command: its words say what it does
-        return f"python {rest[0]}", [(path, 1, "\0py:" + path, workdir)]
+        found = [(path, 1, "\0py:" + path, workdir)]
+        if len(rest) > 1 and re.fullmatch(r"[A-Za-z_]\w*", rest[1]):
+            # A dispatcher (`python run.py pipeline`) that imports the module named by its
+            # first argument from a package of the repository.
+            target = _dispatched(snap, path, rest[1])
+            if target:
+                found.append((target, 1, f"python {target}", ""))
+        return f"python {rest[0]}", found
+    return None
+
+
+def _dispatched(snap: RepoSnapshot, path: str, word: str) -> str | None:
+    from mlops_factory._assess._pyindex import python_index
+
+    pf = python_index(snap).parse(path)
+    if pf is None:
+        return None
+    for module in pf.imports:
+        base = module.replace(".", "/")
+        for cand in (f"{base}/{word}.py", f"src/{base}/{word}.py"):
+            if snap.exists(cand):
+                return cand
     return None
 
 
@@ -907,16 +928,21 @@ _PY_OWNERS: dict[str, re.Pattern[str]] = {
 }
 
 
+#: How many levels of repository imports a Python file's kinds follow (imports
+#: over-approximate what runs: keep it shallow).
+_IMPORT_DEPTH = 3
+
+
 def python_file_kinds(snap: RepoSnapshot, path: str, depth: int = 0) -> frozenset[str]:
     """What a Python file does, by the calls in it and in the repository modules it imports."""
     from mlops_factory._assess._pyindex import python_index
 
-    cache: dict[str, frozenset[str]] = snap.cache.setdefault("collect.pykinds", {})
-    if path in cache:
-        return cache[path]
-    cache[path] = frozenset()  # cycle guard
-    index = python_index(snap)
-    pf = index.parse(path)
+    cache: dict[tuple[str, int], frozenset[str]] = snap.cache.setdefault("collect.pykinds", {})
+    key = (path, depth)
+    if key in cache:
+        return cache[key]
+    cache[key] = frozenset()  # cycle guard
+    pf = python_index(snap).parse(path)
     kinds: set[str] = set()
     if pf is not None:
         for c in pf.calls:
@@ -926,21 +952,22 @@ def python_file_kinds(snap: RepoSnapshot, path: str, depth: int = 0) -> frozense
                 kinds.add(kind)
         if pf.imports_any("evidently", "nannyml", "alibi_detect", "whylogs"):
             kinds.add("drift")
-        if depth < MAX_DEPTH:
-            for module in pf.imports:
+        if depth < _IMPORT_DEPTH:
+            modules = {*pf.imports, *pf.aliases.values()}
+            for module in sorted(modules):
                 target = _module_path(snap, module)
                 if target and target != path:
                     kinds |= python_file_kinds(snap, target, depth + 1) - {"test"}
     result = frozenset(kinds)
-    cache[path] = result
+    cache[key] = result
     return result
 
 
 def _module_path(snap: RepoSnapshot, module: str) -> str | None:
     base = module.replace(".", "/")
-    for cand in (f"{base}.py", f"src/{base}.py", f"{base}/__init__.py"):
+    for cand in (f"{base}.py", f"src/{base}.py", f"{base}/__init__.py", f"src/{base}/__init__.py"):
         if snap.exists(cand):
-            return cand if not cand.endswith("__init__.py") else None
+            return cand
     return None
 
 

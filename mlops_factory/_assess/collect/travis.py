@@ -109,7 +109,13 @@ class TravisReader(BuilderBase):
             if provider == "script":
                 deploy_cmds = self.command_list(item.get("script"), item.spans.get("script"))
             steps.append(
-                Step(path, dline, name="deploy", uses=f"travis-deploy:{provider}", commands=deploy_cmds)
+                Step(
+                    path,
+                    dline,
+                    name="deploy",
+                    uses=f"travis-deploy:{provider}",
+                    commands=deploy_cmds,
+                )
             )
             on = item.get("on")
             if isinstance(on, YMap):

@@ -28,6 +28,7 @@ from mlops_factory._assess.collect.runs import (
     DRIFT,
     INSTALLISH,
     MODEL_WORDS,
+    Ran,
     resolve,
     segments,
 )
@@ -133,6 +134,38 @@ def _first(job: Job, pred: Callable[[str], bool]) -> tuple[Step, Command] | None
     return None
 
 
+def _inert(model: CIModel, p: Pipeline, j: Job) -> str:
+    """Why the platform would not run this job by itself ('' when it would)."""
+    if p.inactive:
+        return p.inactive
+    triggers = model.job_triggers(p, j)
+    if not triggers:
+        return "nothing triggers it"
+    if all(t.kind == "manual" for t in triggers):
+        return "it only runs when started by hand"
+    if all(t.kind == "manual" or _after_manual(model, t) for t in triggers):
+        return "it only runs after a pipeline that is started by hand"
+    return ""
+
+
+def _after_manual(model: CIModel, t: Trigger) -> bool:
+    """A ``workflow_run`` chain whose upstream workflows only a person starts."""
+    if t.event != "workflow_run":
+        return False
+    names = {n.strip().lower() for n in t.detail.split(",") if n.strip()}
+    ups = [p for p in model.pipelines if p.provider == "github" and p.name.lower() in names]
+    return bool(ups) and all(
+        all(x.kind == "manual" for x in model.effective_triggers(u)) for u in ups
+    )
+
+
+def _marked(ev: Evidence, reason: str) -> Evidence:
+    """Evidence made weak, with the reason, when the job would not run by itself."""
+    if not reason:
+        return ev
+    return Evidence(ev.path, ev.line, ev.snippet, f"{ev.note} ({reason})", True)
+
+
 def _outside_pr(model: CIModel, p: Pipeline, j: Job) -> bool:
     """The job runs on something other than pull requests."""
     return any(t.kind != "pull_request" for t in model.job_triggers(p, j))
@@ -189,6 +222,14 @@ def _deploy_hit(snap: RepoSnapshot, p: Pipeline, j: Job) -> _Hit | None:
     return None
 
 
+def _through(snap: RepoSnapshot, text: str, kind: str) -> str:
+    """`` through make test (Makefile:3)``: where an indirection led, for the note."""
+    ran = resolve(snap, text).first(kind)
+    if ran is None or not ran.via:
+        return ""
+    return f" through {' -> '.join(ran.via)} ({ran.path}:{ran.line})"
+
+
 def _release_hit(snap: RepoSnapshot, p: Pipeline, j: Job) -> _Hit | None:
     for step in j.active_steps:
         if _uses(step, _RELEASE_ACTIONS) or step.uses.lower().startswith("githubrelease@"):
@@ -202,7 +243,8 @@ def _release_hit(snap: RepoSnapshot, p: Pipeline, j: Job) -> _Hit | None:
 def _train_hit(snap: RepoSnapshot, p: Pipeline, j: Job) -> _Hit | None:
     found = _first(j, _does(snap, "train"))
     if found is not None:
-        return _Hit(found[0].path, found[1].line, f"{_who(p, j)} runs training")
+        note = f"{_who(p, j)} runs training" + _through(snap, found[1].text, "train")
+        return _Hit(found[0].path, found[1].line, note)
     if _TRAIN_NAME.search(j.title) and j.active_steps:
         return _Hit(
             j.path,
@@ -248,7 +290,8 @@ def _trigger_text(t: Trigger) -> str:
 def _automatic_release_trigger(t: Trigger) -> tuple[bool, bool]:
     """(fires automatically on main or tags, only weakly known)."""
     if t.kind == "tag" or t.on_main:
-        return True, t.implicit and t.event == "scm"
+        # Jenkins SCM polling and platform-side triggers (CodeBuild, Cloud Build) are assumed.
+        return True, t.implicit and t.event in ("scm", "external")
     if t.kind == "dispatch" and t.event in ("workflow_run", "resources.pipelines"):
         # Chained after another pipeline: automatic; on main only if its filter says so.
         return True, not (t.branches and covers_main(t.branches, t.exclude))
@@ -259,7 +302,9 @@ def _automatic_release_trigger(t: Trigger) -> tuple[bool, bool]:
 
 
 @signal(
-    "ci_config", "A CI pipeline (GitHub Actions, Azure Pipelines, GitLab CI, Jenkins) defines jobs."
+    "ci_config",
+    "A CI pipeline (GitHub Actions, Azure Pipelines, GitLab CI, Jenkins, Cloud Build, CodeBuild,"
+    " CodePipeline, CircleCI, Bitbucket, Travis, Drone, Tekton, Argo Workflows) defines jobs.",
 )
 def ci_config(snap: RepoSnapshot) -> SignalResult:
     """One evidence per pipeline file with at least one active job, naming the provider."""
@@ -271,7 +316,7 @@ def ci_config(snap: RepoSnapshot) -> SignalResult:
         first = jobs[0]
         line = first.line if first.path == p.path else 1
         note = f"{p.title} pipeline '{p.name}' defines {len(jobs)} active job(s)"
-        evidence.append(_ev(snap, p.path, line, note))
+        evidence.append(_marked(_ev(snap, p.path, line, note), p.inactive))
     return result("ci_config", evidence)
 
 
@@ -279,15 +324,18 @@ def ci_config(snap: RepoSnapshot) -> SignalResult:
 def ci_builds(snap: RepoSnapshot) -> SignalResult:
     """Install, build, lint or type-check commands (``pip install``, ``docker build``, ``ruff``)."""
     evidence: list[Evidence] = []
-    for p, j in _active(load_ci(snap)):
+    model = load_ci(snap)
+    for p, j in _active(model):
         found = _first(j, _does(snap, "build"))
         if found is not None:
             note = f"{_who(p, j)} installs, builds or lints the code"
-            evidence.append(_ev(snap, found[0].path, found[1].line, note))
+            ev = _ev(snap, found[0].path, found[1].line, note)
+            evidence.append(_marked(ev, _inert(model, p, j)))
             continue
         for step in j.active_steps:
             if _uses(step, ("docker/build-push-action", "docker/bake-action")):
-                evidence.append(_ev(snap, step.path, step.line, f"{_who(p, j)} builds an image"))
+                ev = _ev(snap, step.path, step.line, f"{_who(p, j)} builds an image")
+                evidence.append(_marked(ev, _inert(model, p, j)))
                 break
     return result("ci_builds", evidence)
 
@@ -296,11 +344,13 @@ def ci_builds(snap: RepoSnapshot) -> SignalResult:
 def ci_runs_tests(snap: RepoSnapshot) -> SignalResult:
     """Test runners (pytest, unittest, tox, nox, ``make test``); installing pytest is not one."""
     evidence: list[Evidence] = []
-    for p, j in _active(load_ci(snap)):
+    model = load_ci(snap)
+    for p, j in _active(model):
         found = _first(j, _does(snap, "test"))
         if found is not None:
-            note = f"{_who(p, j)} runs tests"
-            evidence.append(_ev(snap, found[0].path, found[1].line, note))
+            note = f"{_who(p, j)} runs tests" + _through(snap, found[1].text, "test")
+            ev = _ev(snap, found[0].path, found[1].line, note)
+            evidence.append(_marked(ev, _inert(model, p, j)))
     return result("ci_runs_tests", evidence)
 
 
@@ -308,10 +358,12 @@ def ci_runs_tests(snap: RepoSnapshot) -> SignalResult:
 def ci_trains(snap: RepoSnapshot) -> SignalResult:
     """Training commands; a job or step only *named* like training is weak evidence."""
     evidence: list[Evidence] = []
-    for p, j in _active(load_ci(snap)):
+    model = load_ci(snap)
+    for p, j in _active(model):
         hit = _train_hit(snap, p, j)
         if hit is not None:
-            evidence.append(_ev(snap, hit.path, hit.line, hit.note, hit.weak))
+            ev = _ev(snap, hit.path, hit.line, hit.note, hit.weak)
+            evidence.append(_marked(ev, _inert(model, p, j)))
     return result("ci_trains", evidence)
 
 
@@ -325,7 +377,8 @@ def ci_deploys(snap: RepoSnapshot) -> SignalResult:
             continue
         hit = _deploy_hit(snap, p, j)
         if hit is not None:
-            evidence.append(_ev(snap, hit.path, hit.line, hit.note, hit.weak))
+            ev = _ev(snap, hit.path, hit.line, hit.note, hit.weak)
+            evidence.append(_marked(ev, _inert(model, p, j)))
     return result("ci_deploys", evidence)
 
 
@@ -387,10 +440,18 @@ def ci_manual_approval(snap: RepoSnapshot) -> SignalResult:
             ):
                 note = f"{_who(p, j)} deploys only when started by a person (when: manual)"
                 evidence.append(_ev(snap, j.path, j.line, note))
-        else:
+        elif p.provider == "jenkins":
             for step in j.approval_steps:
                 note = f"{_who(p, j)} waits for a person (input step)"
                 evidence.append(_ev(snap, step.path, step.line, note))
+        else:
+            # CodePipeline/CircleCI approvals, Bitbucket manual deployment steps, Drone promote.
+            for step in j.approval_steps:
+                note = f"{_who(p, j)} waits for a person's approval ({step.uses})"
+                evidence.append(_marked(_ev(snap, step.path, step.line, note), p.inactive))
+            if j.manual and (j.deployment or _deploy_hit(snap, p, j) is not None):
+                note = f"{_who(p, j)} deploys only when a person starts it"
+                evidence.append(_marked(_ev(snap, j.path, j.line, note), p.inactive))
     return result("ci_manual_approval", evidence)
 
 
@@ -405,7 +466,7 @@ def ci_schedule(snap: RepoSnapshot) -> SignalResult:
             if t.kind == "schedule":
                 when = f" (cron '{t.detail}')" if t.detail else ""
                 note = f"{p.title} pipeline '{p.name}' runs on a schedule{when}"
-                evidence.append(_ev(snap, t.path, t.line, note))
+                evidence.append(_marked(_ev(snap, t.path, t.line, note), p.inactive))
     return result("ci_schedule", evidence)
 
 
@@ -435,8 +496,69 @@ def ci_release_on_tag_or_main(snap: RepoSnapshot) -> SignalResult:
             note = f"{_who(p, j)} deploys or releases automatically on {how or _trigger_text(t)}"
             if t.kind == "push" and t.implicit and p.provider == "jenkins":
                 note += " (assuming the Jenkins job builds on SCM changes)"
-            evidence.append(_ev(snap, path, line, note, weak or hit.weak))
+            ev = _ev(snap, path, line, note, weak or hit.weak)
+            evidence.append(_marked(ev, p.inactive))
     return result("ci_release_on_tag_or_main", evidence)
+
+
+_RELEASE_BRANCH = re.compile(r"^(main|master|release[\w/*.-]*|prod\w*|production)$", _I)
+
+
+def _promotion_trigger(t: Trigger) -> bool:
+    """A trigger that is no pull request and no person: main/release pushes, tags,
+    schedules, chained runs and events."""
+    if t.kind in ("pull_request", "manual", "call"):
+        return False
+    if t.kind == "push":
+        return t.on_main or any(_RELEASE_BRANCH.match(b) for b in t.branches)
+    return True
+
+
+@signal(
+    "ci_promotes_model",
+    "CI, on a push to main or a release branch, a tag, a schedule or an event (not a pull "
+    "request), registers or promotes a model or deploys a model endpoint.",
+)
+def ci_promotes_model(snap: RepoSnapshot) -> SignalResult:
+    """Registry promotions (stage transitions, aliases), model endpoint deployments and
+    registrations, found through scripts, Python files and job specs CI runs."""
+    model = load_ci(snap)
+    evidence: list[Evidence] = []
+    for p, j in _active(model):
+        triggers = [t for t in model.job_triggers(p, j) if _promotion_trigger(t)]
+        if not triggers:
+            continue
+        when = _trigger_text(triggers[0]) if triggers[0].kind != "schedule" else "a schedule"
+        hits = [h for step in j.active_steps if (h := _promotion_in(snap, step)) is not None]
+        if not hits:
+            continue
+        step, cmd, ran, what, weak = min(hits, key=lambda h: h[4])
+        reason = _inert(model, p, j)
+        note = f"{_who(p, j)} {what} on {when}"
+        evidence.append(_marked(_ev(snap, step.path, cmd.line, note, weak), reason))
+        if ran is not None and ran.path != step.path:
+            how = " -> ".join(ran.via)
+            ev = _ev(snap, ran.path, ran.line, f"reached from CI through {how}", weak)
+            evidence.append(_marked(ev, reason))
+    return result("ci_promotes_model", evidence)
+
+
+_PROMOTION = (
+    ("promote", "promotes a model in the registry", False),
+    ("deploy_model", "deploys a model endpoint", False),
+    ("register", "registers a model", True),
+)
+
+
+def _promotion_in(
+    snap: RepoSnapshot, step: Step
+) -> tuple[Step, Command, Ran | None, str, bool] | None:
+    for kind, what, weak in _PROMOTION:
+        for cmd in step.commands:
+            res = resolve(snap, cmd.text)
+            if kind in res.kinds:
+                return step, cmd, res.first(kind), what, weak
+    return None
 
 
 @signal(
@@ -639,6 +761,10 @@ def drift_triggered_retraining(snap: RepoSnapshot) -> SignalResult:
     for p in model.pipelines:
         evidence.extend(_drift_in_pipeline(snap, model, p))
     evidence.extend(_drift_workflow_run(snap, model))
+    if not evidence:
+        from mlops_factory._assess.signals.infra import loop_evidence
+
+        evidence.extend(loop_evidence(snap))
     if not evidence:
         evidence.extend(_drift_from_code(snap, model))
     return result("drift_triggered_retraining", evidence)

@@ -97,6 +97,63 @@ def iac(snap: RepoSnapshot) -> SignalResult:
     return result("iac", evidence[:12])
 
 
+def loop_evidence(snap: RepoSnapshot) -> list[Evidence]:
+    """Evidence of each IaC chain from a model-metric alarm to a training start."""
+    from mlops_factory._assess.collect.iacquery import retraining_loops
+
+    evidence: list[Evidence] = []
+    for loop in retraining_loops(snap):
+        alarm, end = loop.chain[0], loop.chain[-1]
+        hops = " -> ".join(r.type for r in loop.chain)
+        evidence.append(Evidence(alarm.path, alarm.line, alarm.snippet, f"{alarm.format}: {hops}"))
+        if loop.code[0]:
+            note = f"{end.type} runs code that starts the training pipeline"
+            evidence.append(Evidence(loop.code[0], loop.code[1], "", note))
+        else:
+            evidence.append(
+                Evidence(end.path, end.line, end.snippet, f"{end.type} starts training")
+            )
+    return evidence
+
+
+@signal(
+    "iac_retraining_loop",
+    "Infrastructure code closes the loop: a model-metric alarm or alert starts the training "
+    "pipeline (through an event rule, topic or function).",
+)
+def iac_retraining_loop(snap: RepoSnapshot) -> SignalResult:
+    return result("iac_retraining_loop", loop_evidence(snap)[:8])
+
+
+@signal(
+    "iac_prediction_capture",
+    "An endpoint or deployment declared as code captures requests and predictions.",
+)
+def iac_prediction_capture(snap: RepoSnapshot) -> SignalResult:
+    from mlops_factory._assess.collect.iacquery import prediction_capture
+
+    evidence = [
+        Evidence(r.path, r.line, r.snippet, f"{note} ({r.format})")
+        for r, note in prediction_capture(snap)
+    ]
+    return result("iac_prediction_capture", evidence[:8])
+
+
+@signal(
+    "iac_monitoring",
+    "Infrastructure code declares model or data monitoring (monitoring schedules, model "
+    "monitors, alerts on model metrics).",
+)
+def iac_monitoring(snap: RepoSnapshot) -> SignalResult:
+    from mlops_factory._assess.collect.iacquery import model_monitoring
+
+    evidence = [
+        Evidence(r.path, r.line, r.snippet, f"{note} ({r.format})")
+        for r, note in model_monitoring(snap)
+    ]
+    return result("iac_monitoring", evidence[:8])
+
+
 _ENV_NAMES = {
     "dev": "dev",
     "develop": "dev",
