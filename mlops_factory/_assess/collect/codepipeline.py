@@ -38,6 +38,21 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value] if isinstance(value, dict) else []
 
 
+#: CDK pipeline constructs that start a new step (their strings end the previous one's).
+_CDK_STEPS = frozenset(
+    {
+        "ShellStep",
+        "CodeBuildStep",
+        "ManualApprovalStep",
+        "ManualApprovalAction",
+        "CloudFormationCreateUpdateStackAction",
+        "EcsDeployAction",
+        "CodeDeployServerDeployAction",
+        "CodeBuildAction",
+    }
+)
+
+
 def _words(name: str) -> str:
     """``DeployStaging`` -> ``Deploy Staging`` (stage names are often CamelCase)."""
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
@@ -74,7 +89,7 @@ class CodePipelineReader(CodeBuildReader):
             }
         )
         for path in cdk_files:
-            out.append(self._cdk_pipeline(path, [r for r in graph.resources if r.path == path]))
+            out.append(self._cdk_pipeline(path))
         return out
 
     def _declared(self, r: Resource, projects: dict[str, Resource]) -> Pipeline:
@@ -184,55 +199,65 @@ class CodePipelineReader(CodeBuildReader):
         sources.append(path)
         return self.buildspec_steps(path, doc)
 
-    def _cdk_pipeline(self, path: str, constructs: list[Resource]) -> Pipeline:
+    def _cdk_pipeline(self, path: str) -> Pipeline:
+        """A CDK pipeline: its steps and actions, read from the calls of the app file."""
+        from mlops_factory._assess._pyindex import python_index
+
+        pf = python_index(self.snap).parse(path)
         jobs: list[Job] = []
         triggers: list[Trigger] = []
-        for r in constructs:
-            last = r.type.rsplit(".", 1)[-1]
+        calls = sorted(
+            (c for c in (pf.calls if pf is not None else []) if c.name.startswith("aws_cdk.")),
+            key=lambda c: c.line,
+        )
+        strings = sorted(pf.strings, key=lambda x: x[1]) if pf is not None else []
+        marks = sorted({c.line for c in calls if c.last in _CDK_STEPS})
+        for c in calls:
+            last = c.last
+            nxt = next((line for line in marks if line > c.line), 10**9)
+            texts = [t for t, line in strings if c.line <= line < nxt]
+            name = str(c.args[0]) if c.args and isinstance(c.args[0], str) else last
             if last in ("ShellStep", "CodeBuildStep"):
-                texts = [s for s in r.strings[1:] if not s.endswith(("/", ".git"))]
-                cmds = tuple(
-                    Command(t, r.line) for t in texts if " " in t or t in ("pytest", "tox", "make")
-                )
-                step = Step(
-                    path, r.line, name=r.strings[0] if r.strings else last, commands=cmds, uses=last
-                )
-                jobs.append(Job(path, r.line, step.name, steps=(step,)))
+                cmds = tuple(Command(t, c.line) for t in texts[1:] if t.strip())
+                step = Step(path, c.line, name=name, commands=cmds, uses=last)
+                jobs.append(Job(path, c.line, name, steps=(step,)))
             elif last in ("ManualApprovalStep", "ManualApprovalAction"):
-                step = Step(path, r.line, name=last, uses="codepipeline:approval:manual")
-                jobs.append(Job(path, r.line, r.strings[0] if r.strings else last, steps=(step,)))
+                step = Step(path, c.line, name=name, uses="codepipeline:approval:manual")
+                jobs.append(Job(path, c.line, name, steps=(step,)))
             elif last in (
                 "CloudFormationCreateUpdateStackAction",
                 "EcsDeployAction",
                 "CodeDeployServerDeployAction",
-                "Stage",
             ):
-                cmd = Command("cdk deploy", r.line)
-                step = Step(path, r.line, name=last, uses=f"cdk:{last}", commands=(cmd,))
-                name = r.strings[0] if r.strings else last
+                step = Step(
+                    path,
+                    c.line,
+                    name=last,
+                    uses=f"cdk:{last}",
+                    commands=(Command("cdk deploy", c.line),),
+                )
                 env = jenkins_environment(_words(f"deploy {name}"))
                 jobs.append(
                     Job(
                         path,
-                        r.line,
+                        c.line,
                         name,
                         steps=(step,),
                         environment=env,
-                        environment_line=r.line if env else 0,
+                        environment_line=c.line if env else 0,
                     )
                 )
-            elif last == "CodePipelineSource" or r.type.endswith(
-                (
-                    "CodePipelineSource.git_hub",
-                    "CodePipelineSource.connection",
-                    "CodeCommitSourceAction",
-                    "GitHubSourceAction",
-                )
-            ):
-                branch = next((s for s in r.strings[1:] if "/" not in s), "")
+            elif last in ("git_hub", "connection", "code_commit") or last.endswith("SourceAction"):
+                branch = next((t for t in texts[1:] if "/" not in t and " " not in t), "")
                 triggers.append(
-                    Trigger("push", "source", path, r.line, (branch,) if branch else ())
+                    Trigger("push", "source", path, c.line, (branch,) if branch else ())
                 )
+        if pf is not None:
+            for c in pf.calls:
+                if c.last == "add_stage":
+                    cmd = Command("cdk deploy", c.line)
+                    step = Step(path, c.line, name="add_stage", uses="cdk:stage", commands=(cmd,))
+                    jobs.append(Job(path, c.line, "stage", steps=(step,)))
         if not triggers:
             triggers.append(Trigger("push", "external", path, 1, implicit=True))
         return Pipeline("codepipeline", path, path, 1, tuple(triggers), tuple(jobs), (path,))

@@ -688,6 +688,8 @@ def _k8s_refs(spec: Any) -> set[str]:
                         "taskRef": "Task",
                     }[k]
                     refs.add(f"{kind}/{v.get('name', '')}")
+                elif k == "eventSourceName" and isinstance(v, str):
+                    refs.add(f"EventSource/{v}")
                 stack.append(v)
         elif isinstance(node, list):
             stack.extend(node)
@@ -697,45 +699,67 @@ def _k8s_refs(spec: Any) -> set[str]:
 # ---------------------------------------------------------------------- CDK (Python)
 
 
+_IDENT = re.compile(r"[A-Za-z_][\w.]*")
+_METHOD_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*)\.\w+\(")
+
+
 def _cdk(snap: RepoSnapshot) -> Iterator[Resource]:
+    """CDK constructs (``Construct(scope, "Id", ...)`` calls into ``aws_cdk``) of Python apps.
+
+    A construct's text runs from its line to the next construct's; the variables of
+    other constructs named there are its references. A later method call on a
+    construct's variable (``rule.add_target(...)``) adds to that construct's text.
+    """
     from mlops_factory._assess._pyindex import Ref, python_index
 
     index = python_index(snap)
     for pf in index.files("source", words=("aws_cdk",)):
         if not pf.imports_any("aws_cdk"):
             continue
-        constructs = [c for c in pf.calls if c.name.startswith("aws_cdk.") and not c.decorator]
+        constructs = [
+            c
+            for c in pf.calls
+            if c.name.startswith("aws_cdk.")
+            and not c.decorator
+            and c.last[:1].isupper()
+            and len(c.args) >= 2
+            and isinstance(c.args[0], Ref)
+            and isinstance(c.args[1], str)
+        ]
         if not constructs:
             continue
+        constructs.sort(key=lambda c: c.line)
         assigned = {a.line: a.target for a in pf.assigns}
-        by_line: dict[int, list[Any]] = {}
-        for c in pf.calls:
-            by_line.setdefault(c.line, []).append(c)
-        strings_by_line: dict[int, list[str]] = {}
-        for s, line in pf.strings:
-            strings_by_line.setdefault(line, []).append(s)
-        lines_sorted = sorted({c.line for c in constructs})
+        var_of = {c.line: assigned.get(c.line, "") for c in constructs}
+        owner_by_var = {v: line for line, v in var_of.items() if v}
+        texts: dict[int, list[str]] = {c.line: [] for c in constructs}
+        strings: dict[int, list[str]] = {c.line: [] for c in constructs}
+        by_line = dict.fromkeys(range(1, len(pf.lines) + 1), 0)
+        current = 0
+        for number in range(1, len(pf.lines) + 1):
+            if number in texts:
+                current = number
+            line = pf.lines[number - 1]
+            m = _METHOD_LINE.match(line)
+            owner = owner_by_var.get(m.group(1)) if m else None
+            target = owner if owner is not None and number not in texts else current
+            by_line[number] = target
+            if target:
+                texts[target].append(line.split("#", 1)[0])
+        for s_text, number in pf.strings:
+            owner_line = by_line.get(number, 0)
+            if owner_line:
+                strings[owner_line].append(s_text)
+        names = {v for v in var_of.values() if v}
         for c in constructs:
-            last = c.last
-            if not last[:1].isupper():
-                continue  # a function (Duration.minutes), not a construct
-            var = assigned.get(c.line, "")
-            refs: set[str] = set()
-            for call in by_line.get(c.line, []):
-                head = call.name.split(".", 1)[0]
-                if call is not c and head in {a.target for a in pf.assigns}:
-                    refs.add(head)
-                for value in (*call.args, *(v for _k, v in call.kwargs)):
-                    if isinstance(value, Ref) and value.name:
-                        refs.add(
-                            value.name.split(".", 1)[0]
-                            if not value.name.startswith("self.")
-                            else ".".join(value.name.split(".", 2)[:2])
-                        )
-            # Strings of the construct: from its line up to the next construct's line.
-            nxt = next((ln for ln in lines_sorted if ln > c.line), c.line + 1)
-            strings = [s for ln in range(c.line, nxt) for s in strings_by_line.get(ln, [])]
+            var = var_of[c.line]
+            words = {
+                w.split(".", 1)[0] if not w.startswith("self.") else ".".join(w.split(".", 2)[:2])
+                for w in _IDENT.findall(" ".join(texts[c.line]))
+            }
+            refs = {w for w in words if w in names and w != var}
             props = {k: v for k, v in c.kwargs if not isinstance(v, Ref)}
+            found = strings[c.line][:_MAX_STRINGS]
             yield Resource(
                 pf.path,
                 c.line,
@@ -745,32 +769,8 @@ def _cdk(snap: RepoSnapshot) -> Iterator[Resource]:
                 props,
                 pf.snippet(c.line),
                 refs,
-                tuple(strings[:_MAX_STRINGS]),
+                tuple(found),
             )
-        # A method call on a construct (`alarm.add_alarm_action(SnsAction(topic))`) links
-        # the construct to what the call passes.
-        for call in pf.calls:
-            head = call.name.split(".", 1)[0]
-            if call.name.startswith("aws_cdk.") or head not in assigned.values():
-                continue
-            others = {
-                v.name.split(".", 1)[0]
-                for x in by_line.get(call.line, [])
-                for v in (*x.args, *(val for _k, val in x.kwargs))
-                if isinstance(v, Ref) and v.name
-            }
-            if others:
-                yield Resource(
-                    pf.path,
-                    call.line,
-                    "CDK",
-                    "method call",
-                    f"{head}.{call.last}@{call.line}",
-                    {},
-                    pf.snippet(call.line),
-                    {head, *others},
-                    (),
-                )
 
 
 def resources_in(graph: IacGraph, paths: Iterable[str]) -> list[Resource]:

@@ -52,6 +52,16 @@ _GLUE = re.compile(
     r"scheduler|rule|target",
     re.I,
 )
+#: Kubernetes kinds that run containers (Argo Workflows, Tekton, batch Jobs).
+_K8S_RUNS = (
+    "/workflowtemplate",
+    "/workflow",
+    "/cronworkflow",
+    "/pipeline",
+    "/pipelinerun",
+    "/job",
+    "/cronjob",
+)
 _PIPELINE_START_KEYS = ("SageMakerPipelineParameters", "sagemaker_pipeline_target")
 _TRAINING_TYPES = (
     "aws::sagemaker::pipeline",
@@ -132,6 +142,11 @@ def _starts_pipeline(r: Resource) -> bool:
     t = _t(r)
     if t.startswith(_TRAINING_TYPES):
         return True
+    if t.endswith(_K8S_RUNS):
+        from mlops_factory._assess.collect.runs import text_kinds
+
+        # Container commands come as lists (`[python, train.py]`): read them joined.
+        return "train" in text_kinds(" ".join(r.strings))
     if any(r.get(k) is not None for k in _PIPELINE_START_KEYS):
         return True
     targets = r.get("Targets")
