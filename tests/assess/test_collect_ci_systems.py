@@ -427,7 +427,7 @@ def test_codepipeline_in_a_cdk_app(tmp_path: Path) -> None:
                 )
         """
     snap = snap_of(tmp_path / "pos", {"infra/app.py": app.replace("{command}", "pytest -q")})
-    [p] = [p for p in load_ci(snap).pipelines if p.provider == "codepipeline"]
+    assert [p.provider for p in load_ci(snap).pipelines] == ["codepipeline"]
     assert strong(ci_signals.ci_runs_tests(snap))
     assert ci_signals.ci_manual_approval(snap).found
     assert ci_signals.ci_deploys(snap).found

@@ -226,7 +226,9 @@ class Resolved:
     reached: tuple[Ran, ...] = ()
 
     def first(self, kind: str) -> Ran | None:
-        return next((r for r in self.reached if kind in r.kinds), None)
+        """The deepest command or file reached that does ``kind`` (where it really happens)."""
+        found = [r for r in self.reached if kind in r.kinds]
+        return max(found, key=lambda r: len(r.via)) if found else None
 
 
 def resolve(snap: RepoSnapshot, text: str, workdir: str = "") -> Resolved:
