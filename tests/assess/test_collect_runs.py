@@ -91,7 +91,8 @@ TESTS: list[tuple[str, str, Tree, Tree]] = [
         "tox",
         "tox -e py312",
         {
-            "tox.ini": "[tox]\nenvlist = py312\n\n[testenv]\ndeps = pytest\ncommands =\n    pytest {posargs}\n"
+            "tox.ini": "[tox]\nenvlist = py312\n\n[testenv]\ndeps = pytest\n"
+            "commands =\n    pytest {posargs}\n"
         },
         {"tox.ini": "[tox]\nenvlist = py312\n\n[testenv]\ncommands =\n    ruff check .\n"},
     ),
@@ -136,7 +137,8 @@ TESTS: list[tuple[str, str, Tree, Tree]] = [
         "poe task",
         "poetry run poe check",
         {
-            "pyproject.toml": '[tool.poe.tasks]\ncheck = ["lint", "unit"]\nlint = "ruff check ."\nunit = "pytest"\n'
+            "pyproject.toml": '[tool.poe.tasks]\ncheck = ["lint", "unit"]\n'
+            'lint = "ruff check ."\nunit = "pytest"\n'
         },
         {"pyproject.toml": '[tool.poe.tasks]\ncheck = ["lint"]\nlint = "ruff check ."\n'},
     ),

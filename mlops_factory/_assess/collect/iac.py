@@ -758,7 +758,8 @@ def _cdk(snap: RepoSnapshot) -> Iterator[Resource]:
                 for w in _IDENT.findall(" ".join(texts[c.line]))
             }
             refs = {w for w in words if w in names and w != var}
-            props = {k: v for k, v in c.kwargs if not isinstance(v, Ref)}
+            props: dict[str, Any] = {k: v for k, v in c.kwargs if not isinstance(v, Ref)}
+            props["__text__"] = "\n".join(texts[c.line])
             found = strings[c.line][:_MAX_STRINGS]
             yield Resource(
                 pf.path,

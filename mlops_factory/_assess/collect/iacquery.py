@@ -63,6 +63,17 @@ _K8S_RUNS = (
     "/cronjob",
 )
 _PIPELINE_START_KEYS = ("SageMakerPipelineParameters", "sagemaker_pipeline_target")
+_START_IN_TEXT = re.compile(
+    r"SageMakerPipelineParameters|sage_maker_pipeline_parameters|SageMakerStartPipelineExecution"
+    r"|SageMakerTarget\(|targets\.CodePipeline\(|targets\.SfnStateMachine\("
+)
+#: REST calls that submit a pipeline run (Azure ML published pipelines and jobs, Vertex AI
+#: pipeline jobs, SageMaker, GitHub workflow dispatch).
+_SUBMIT_URL = re.compile(
+    r"pipelineEndpoints|/pipelineJobs|/jobs/|StartPipelineExecution|/dispatches|"
+    r"aiplatform\.googleapis\.com",
+    re.I,
+)
 _TRAINING_TYPES = (
     "aws::sagemaker::pipeline",
     "aws_sagemaker_pipeline",
@@ -123,7 +134,9 @@ def is_model_alarm(r: Resource) -> bool:
     """An alarm, alert policy, notification channel or monitoring schedule on model metrics."""
     t = _t(r)
     if t.startswith(_ALARM_TYPES):
-        return bool(_MODEL_METRIC.search(r.text)) or "monitoringschedule" in t.replace("_", "")
+        return bool(_MODEL_METRIC.search(_declared(r))) or "monitoringschedule" in t.replace(
+            "_", ""
+        )
     if t.startswith(
         (
             "aws::events::rule",
@@ -134,7 +147,11 @@ def is_model_alarm(r: Resource) -> bool:
         )
     ):
         # An event rule on Model Monitor results or an Azure ML drift event.
-        return bool(re.search(r"model monitor|datasetdriftdetected|drift", r.text, re.I))
+        return bool(re.search(r"model monitor|datasetdriftdetected|drift", _declared(r), re.I))
+    if t.endswith(("/prometheusrule", "/eventsource")):
+        # A Prometheus alert rule, or an Argo Events source that receives alerts, on model
+        # metrics.
+        return bool(_MODEL_METRIC.search(" ".join(r.strings)))
     return False
 
 
@@ -145,10 +162,16 @@ def _starts_pipeline(r: Resource) -> bool:
     if t.endswith(_K8S_RUNS):
         from mlops_factory._assess.collect.runs import text_kinds
 
-        # Container commands come as lists (`[python, train.py]`): read them joined.
-        return "train" in text_kinds(" ".join(r.strings))
+        return any("train" in text_kinds(cmd) for cmd in _container_commands(r.props))
     if any(r.get(k) is not None for k in _PIPELINE_START_KEYS):
         return True
+    text = r.get("__text__")
+    if isinstance(text, str) and _START_IN_TEXT.search(text):
+        return True  # a CDK rule or schedule whose target starts a pipeline
+    if t.startswith(("microsoft.logic/workflows", "azurerm_logic_app", "google_workflows")) and (
+        _SUBMIT_URL.search(" ".join(r.strings)) and "train" in r.text
+    ):
+        return True  # a Logic App / Workflow that submits a training pipeline run
     targets = r.get("Targets")
     for target in targets if isinstance(targets, list) else []:
         if isinstance(target, dict) and any(
@@ -156,6 +179,37 @@ def _starts_pipeline(r: Resource) -> bool:
         ):
             return True
     return False
+
+
+def _container_commands(data: object, budget: int = 3000) -> list[str]:
+    """Commands of the containers and scripts in a manifest (``command`` + ``args``)."""
+    out: list[str] = []
+    stack = [data]
+    while stack and budget:
+        budget -= 1
+        node = stack.pop()
+        if isinstance(node, dict):
+            words = [str(w) for key in ("command", "args") for w in _as_list(node.get(key))]
+            if words:
+                out.append(" ".join(words))
+            for key in ("script", "source"):
+                if isinstance(node.get(key), str):
+                    out.append(node[key])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return out
+
+
+def _as_list(value: object) -> list[object]:
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, str) else []
+
+
+def _declared(r: Resource) -> str:
+    """What a resource declares (its literal strings), not what the repository named it."""
+    return " ".join((r.type, *r.strings))
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +418,7 @@ def model_monitoring(snap: RepoSnapshot) -> list[tuple[Resource, str]]:
             out.append((r, f"{r.type} monitors a model or its data"))
         elif "workspaces/schedules" in t and "monitor" in r.text:
             out.append((r, "Azure ML schedule creates a model monitor"))
-        elif t.startswith(_ALARM_TYPES) and _MODEL_METRIC.search(r.text):
+        elif t.startswith(_ALARM_TYPES) and _MODEL_METRIC.search(_declared(r)):
             out.append((r, f"{r.type} alerts on a model metric"))
     return out
 
