@@ -93,6 +93,12 @@ class CodePipelineReader(CodeBuildReader):
         return out
 
     def _declared(self, r: Resource, projects: dict[str, Resource]) -> Pipeline:
+        created = {
+            x.name
+            for x in load_iac(self.snap).resources
+            if x.type.lower() in ("aws::codecommit::repository", "aws_codecommit_repository")
+        }
+        inactive = ""
         triggers: list[Trigger] = []
         jobs: list[Job] = []
         sources = [r.path]
@@ -112,6 +118,11 @@ class CodePipelineReader(CodeBuildReader):
                 uses = f"codepipeline:{category}:{provider}".lower()
                 cat = category.lower()
                 if cat == "source":
+                    if _created_repository(_get(config, "RepositoryName"), created):
+                        inactive = (
+                            "its source is a repository that this infrastructure code creates, "
+                            "not this one"
+                        )
                     branch = str(_get(config, "BranchName") or "")
                     triggers.append(
                         Trigger(
@@ -160,6 +171,7 @@ class CodePipelineReader(CodeBuildReader):
             tuple(triggers),
             tuple(jobs),
             tuple(dict.fromkeys(sources)),
+            inactive,
         )
 
     def _project_steps(self, project: Resource, sources: list[str]) -> list[Step]:
@@ -260,7 +272,36 @@ class CodePipelineReader(CodeBuildReader):
                     jobs.append(Job(path, c.line, "stage", steps=(step,)))
         if not triggers:
             triggers.append(Trigger("push", "external", path, 1, implicit=True))
-        return Pipeline("codepipeline", path, path, 1, tuple(triggers), tuple(jobs), (path,))
+        # The app (the files under the same top folder) creates the repository it builds.
+        top = path.split("/", 1)[0] + "/" if "/" in path else ""
+        creates_repo = any(
+            r.format == "CDK"
+            and r.type
+            in ("aws_cdk.aws_codecommit.Repository", "aws_cdk.aws_codecommit.CfnRepository")
+            and r.path.startswith(top)
+            for r in load_iac(self.snap).resources
+        )
+        inactive = (
+            "its source is a repository that this infrastructure code creates, not this one"
+            if creates_repo
+            else ""
+        )
+        return Pipeline(
+            "codepipeline", path, path, 1, tuple(triggers), tuple(jobs), (path,), inactive
+        )
+
+
+def _created_repository(value: Any, created: set[str]) -> bool:
+    """The source repository is one the same IaC creates (``!GetAtt Repo.Name``)."""
+    if isinstance(value, dict):
+        for key in ("Ref", "Fn::GetAtt"):
+            ref = value.get(key)
+            name = ref[0] if isinstance(ref, list) and ref else ref
+            if isinstance(name, str) and name.split(".", 1)[0] in created:
+                return True
+        return False
+    m = re.search(r"\b(aws_codecommit_repository\.[\w-]+)", str(value or ""))
+    return bool(m and m.group(1) in created)
 
 
 def _project_name(value: Any) -> str:

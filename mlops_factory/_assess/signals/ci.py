@@ -395,7 +395,8 @@ def ci_environments(snap: RepoSnapshot) -> SignalResult:
             if not key or "${{" in key or key in seen:
                 continue
             note = f"{_who(p, j)} deploys to environment '{env.strip()}'"
-            seen[key] = _ev(snap, j.path, j.environment_line or j.line, note)
+            ev = _ev(snap, j.path, j.environment_line or j.line, note)
+            seen[key] = _marked(ev, p.inactive)
     evidence = list(seen.values())
     return result("ci_environments", evidence, found=len(evidence) >= 2)
 
