@@ -225,19 +225,35 @@ def _as_glob(text: str) -> str:
     return _INTERP.sub("*", text)
 
 
+def nodes(data: Any, budget: int = 5000) -> Iterator[tuple[str, Any]]:
+    """Every (key, node) in nested YAML/JSON/HCL data, depth first, bounded and safe
+    against shared or recursive nodes; internal ``__`` keys skipped; list items come
+    with their list's key."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    seen: set[int] = set()
+    while stack and budget > 0:
+        budget -= 1
+        key, node = stack.pop()
+        yield key, node
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+        if isinstance(node, dict):
+            stack.extend(
+                (str(k), v) for k, v in reversed(node.items()) if not str(k).startswith("__")
+            )
+        elif isinstance(node, list):
+            stack.extend((key, v) for v in reversed(node))
+
+
 def _strings(data: Any, budget: int = _MAX_STRINGS) -> list[str]:
     """Literal strings (and globs of interpolated ones) in nested data, bounded."""
     out: list[str] = []
-    stack = [data]
-    while stack and len(out) < budget:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if isinstance(k, str) and not k.startswith("__"):
-                    stack.append(v)
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, str):
+    for _key, node in nodes(data):
+        if len(out) >= budget:
+            break
+        if isinstance(node, str):
             text = node.strip()
             if text.startswith("${") and text.endswith("}") and _INTERP.fullmatch(text):
                 out.extend(m.group(1) for m in _QUOTED.finditer(text))
@@ -322,17 +338,7 @@ def _tf_refs(data: Any) -> set[str]:
 
 
 def _raw_strings(data: Any) -> Iterator[str]:
-    stack = [data]
-    budget = 5000
-    while stack and budget:
-        budget -= 1
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(v for k, v in node.items() if not str(k).startswith("__"))
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, str):
-            yield node
+    return (node for _key, node in nodes(data) if isinstance(node, str))
 
 
 def _terraform(snap: RepoSnapshot) -> Iterator[Resource]:
@@ -420,31 +426,26 @@ def _hcl_block(data: dict[str, Any], block: str, rtype: str, name: str) -> Any:
 
 
 def _cfn_refs(data: Any) -> set[str]:
+    """Logical ids referenced by ``Ref``, ``Fn::GetAtt`` and ``${X}`` in ``Fn::Sub``."""
     refs: set[str] = set()
-    stack = [data]
-    budget = 5000
-    while stack and budget:
-        budget -= 1
-        node = stack.pop()
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "Ref" and isinstance(v, str):
-                    refs.add(v)
-                elif k == "Fn::GetAtt":
-                    target = (
-                        v.split(".", 1)[0]
-                        if isinstance(v, str)
-                        else (v[0] if isinstance(v, list) and v and isinstance(v[0], str) else "")
-                    )
-                    if target:
-                        refs.add(target)
-                elif k == "Fn::Sub":
-                    text = v if isinstance(v, str) else (v[0] if isinstance(v, list) and v else "")
-                    if isinstance(text, str):
-                        refs.update(m.split(".", 1)[0] for m in re.findall(r"\$\{([\w.]+)\}", text))
-                stack.append(v)
-        elif isinstance(node, list):
-            stack.extend(node)
+    for _key, node in nodes(data):
+        if not isinstance(node, dict):
+            continue
+        ref = node.get("Ref")
+        if isinstance(ref, str):
+            refs.add(ref)
+        att = node.get("Fn::GetAtt")
+        target = (
+            att.split(".", 1)[0]
+            if isinstance(att, str)
+            else (att[0] if isinstance(att, list) and att and isinstance(att[0], str) else "")
+        )
+        if target:
+            refs.add(target)
+        sub = node.get("Fn::Sub")
+        text = sub if isinstance(sub, str) else (sub[0] if isinstance(sub, list) and sub else "")
+        if isinstance(text, str):
+            refs.update(m.split(".", 1)[0] for m in re.findall(r"\$\{([\w.]+)\}", text))
     return refs
 
 
@@ -672,27 +673,21 @@ def _kubernetes(snap: RepoSnapshot) -> Iterator[Resource]:
             )
 
 
+_K8S_REF_KINDS = {
+    "workflowTemplateRef": "WorkflowTemplate",
+    "pipelineRef": "Pipeline",
+    "taskRef": "Task",
+}
+
+
 def _k8s_refs(spec: Any) -> set[str]:
+    """``Kind/name`` of the resources a manifest refers to by name."""
     refs: set[str] = set()
-    stack = [spec]
-    budget = 3000
-    while stack and budget:
-        budget -= 1
-        node = stack.pop()
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k in ("workflowTemplateRef", "pipelineRef", "taskRef") and isinstance(v, dict):
-                    kind = {
-                        "workflowTemplateRef": "WorkflowTemplate",
-                        "pipelineRef": "Pipeline",
-                        "taskRef": "Task",
-                    }[k]
-                    refs.add(f"{kind}/{v.get('name', '')}")
-                elif k == "eventSourceName" and isinstance(v, str):
-                    refs.add(f"EventSource/{v}")
-                stack.append(v)
-        elif isinstance(node, list):
-            stack.extend(node)
+    for key, node in nodes(spec, 3000):
+        if key in _K8S_REF_KINDS and isinstance(node, dict):
+            refs.add(f"{_K8S_REF_KINDS[key]}/{node.get('name', '')}")
+        elif key == "eventSourceName" and isinstance(node, str):
+            refs.add(f"EventSource/{node}")
     return refs
 
 

@@ -15,7 +15,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from mlops_factory._assess.collect.iac import IacGraph, Resource, load_iac
+from mlops_factory._assess.collect.iac import IacGraph, Resource, load_iac, nodes
 from mlops_factory._assess.snapshot import RepoSnapshot
 
 _MODEL_METRIC = re.compile(
@@ -181,23 +181,16 @@ def _starts_pipeline(r: Resource) -> bool:
     return False
 
 
-def _container_commands(data: object, budget: int = 3000) -> list[str]:
+def _container_commands(data: object) -> list[str]:
     """Commands of the containers and scripts in a manifest (``command`` + ``args``)."""
     out: list[str] = []
-    stack = [data]
-    while stack and budget:
-        budget -= 1
-        node = stack.pop()
-        if isinstance(node, dict):
-            words = [str(w) for key in ("command", "args") for w in _as_list(node.get(key))]
-            if words:
-                out.append(" ".join(words))
-            for key in ("script", "source"):
-                if isinstance(node.get(key), str):
-                    out.append(node[key])
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
+    for _key, node in nodes(data, 3000):
+        if not isinstance(node, dict):
+            continue
+        words = [str(w) for key in ("command", "args") for w in _as_list(node.get(key))]
+        if words:
+            out.append(" ".join(words))
+        out.extend(node[key] for key in ("script", "source") if isinstance(node.get(key), str))
     return out
 
 
@@ -379,18 +372,8 @@ def _enabled(cfg: object, key: str) -> bool:
     return True
 
 
-def _keys(data: object, budget: int = 3000) -> list[str]:
-    out: list[str] = []
-    stack = [data]
-    while stack and budget:
-        budget -= 1
-        node = stack.pop()
-        if isinstance(node, dict):
-            out.extend(str(k) for k in node)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return out
+def _keys(data: object) -> list[str]:
+    return [key for key, _node in nodes(data, 3000) if key]
 
 
 _MONITOR_TYPES = (
@@ -454,17 +437,9 @@ def gradual_rollout(snap: RepoSnapshot) -> list[tuple[Resource, str]]:
     return out
 
 
-def _find_key(data: object, key: str, budget: int = 2000) -> object:
+def _find_key(data: object, key: str) -> object:
     want = key.replace("_", "").lower()
-    stack = [data]
-    while stack and budget:
-        budget -= 1
-        node = stack.pop()
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if str(k).replace("_", "").lower() == want:
-                    return v
-                stack.append(v)
-        elif isinstance(node, list):
-            stack.extend(node)
+    for k, node in nodes(data, 2000):
+        if k.replace("_", "").lower() == want:
+            return node
     return None
