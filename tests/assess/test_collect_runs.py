@@ -329,3 +329,25 @@ def test_ci_promotes_model_by_endpoint_deployment_on_a_tag(tmp_path: Path) -> No
     )
     res = ci_signals.ci_promotes_model(snap)
     assert res.found and "endpoint" in res.evidence[0].note
+
+
+def test_working_directory_cd_and_shell_flags(tmp_path: Path) -> None:
+    snap = snap_of(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": """
+                on: push
+                jobs:
+                  ci:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - run: bash -x test.sh
+                        working-directory: ci
+                """,
+            "ci/test.sh": "#!/bin/sh\ncd ../service && make unit\n",
+            "service/Makefile": "unit:\n\tpytest\n",
+        },
+    )
+    res = ci_signals.ci_runs_tests(snap)
+    assert res.found and "service/Makefile" in res.evidence[0].note
+    assert "test" not in resolve(snap, "make unit").kinds  # no Makefile at the root

@@ -81,6 +81,10 @@ class GitHubReader(BuilderBase):
         uses = item.str("uses")
         inputs: list[tuple[str, str]] = []
         commands = list(self.commands(item.get("run"), item.spans.get("run")))
+        workdir = item.str("working-directory")
+        if workdir and "${{" not in workdir:
+            # The step's commands run in that folder (resolution of scripts and Makefiles).
+            commands = [replace(c, text=f"cd {workdir} && {c.text}") for c in commands]
         with_map = item.get("with")
         if isinstance(with_map, YMap):
             for k, v in with_map.items():

@@ -254,6 +254,12 @@ class _Resolver:
         kinds: set[str] = set()
         reached: list[Ran] = []
         for seg in segments(text):
+            m = _CD.match(seg)
+            if m:
+                # `cd service && make test`: later segments run in that folder.
+                target = m.group(1).strip("'\"")
+                workdir = "" if target in ("/", "~") else _join(workdir, target)
+                continue
             one = self.segment(seg.strip(), workdir, path, line, depth, via)
             kinds |= one.kinds
             reached.extend(one.reached)
@@ -344,8 +350,11 @@ class _Resolver:
             return _pyproject_script(snap, workdir, head, args)
         if head in ("npm", "yarn", "pnpm"):
             return _npm(snap, workdir, args)
-        if head in ("bash", "sh", "zsh", "source", ".") and args and not args[0].startswith("-"):
-            return _script(snap, workdir, args[0])
+        if head in ("bash", "sh", "zsh", "source", "."):
+            script = [a for a in args if not a.startswith("-")]
+            if script and not (args and args[0] == "-c"):
+                return _script(snap, workdir, script[0])
+            return None
         if head.endswith((".sh", ".bash")) or words[0].startswith("./"):
             return _script(snap, workdir, words[0])
         if re.fullmatch(r"python[\d.]*|py", head):
@@ -363,6 +372,9 @@ class _Resolver:
 
     def python_kinds(self, path: str, depth: int) -> frozenset[str]:
         return python_file_kinds(self.snap, path, depth)
+
+
+_CD = re.compile(r"^\s*(?:cd|pushd)\s+([^\s$`;&|]+)\s*$")
 
 
 def _strip_prefix(words: list[str]) -> list[str]:
