@@ -350,4 +350,3 @@ def test_working_directory_cd_and_shell_flags(tmp_path: Path) -> None:
     )
     res = ci_signals.ci_runs_tests(snap)
     assert res.found and "service/Makefile" in res.evidence[0].note
-    assert "test" not in resolve(snap, "make unit").kinds  # no Makefile at the root
