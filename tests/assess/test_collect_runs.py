@@ -350,3 +350,14 @@ def test_working_directory_cd_and_shell_flags(tmp_path: Path) -> None:
     )
     res = ci_signals.ci_runs_tests(snap)
     assert res.found and "service/Makefile" in res.evidence[0].note
+
+
+def test_a_smoke_training_run_is_weak(tmp_path: Path) -> None:
+    smoke = snap_of(
+        tmp_path / "smoke",
+        {".github/workflows/ci.yml": workflow("python train.py --epochs 1 --fast-dev-run")},
+    )
+    res = ci_signals.ci_trains(smoke)
+    assert res.evidence and all(e.weak for e in res.evidence) and "smoke" in res.evidence[0].note
+    full = snap_of(tmp_path / "full", {".github/workflows/ci.yml": workflow("python train.py")})
+    assert not ci_signals.ci_trains(full).evidence[0].weak

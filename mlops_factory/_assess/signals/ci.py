@@ -88,6 +88,12 @@ _MODEL_VALIDATION_WORDS = re.compile(r"evaluat|champion|challenger|parity|promot
 #: Environments used to publish packages or docs, not to deploy a service.
 _NOT_DEPLOY_ENVS = frozenset({"pypi", "testpypi", "test-pypi", "github-pages"})
 _TRAIN_NAME = re.compile(r"(^|[^a-z])(re)?train", _I)
+#: A training run cut short to check that the code runs, not to produce a model.
+_SMOKE = re.compile(
+    r"\bsmoke\b|--(smoke[\w-]*|fast[-_]dev[-_]run|dry[-_]run|quick|ci[-_]mode)\b"
+    r"|--(epochs?|max[-_]epochs|max[-_]steps|n[-_]epochs|num[-_]epochs)[= ]1\b",
+    _I,
+)
 _DEPLOY_NAME = re.compile(r"deploy|release", _I)
 _PROD = re.compile(r"(^|[^a-z])prod(uction)?([^a-z]|$)", _I)
 
@@ -244,6 +250,8 @@ def _train_hit(snap: RepoSnapshot, p: Pipeline, j: Job) -> _Hit | None:
     found = _first(j, _does(snap, "train"))
     if found is not None:
         note = f"{_who(p, j)} runs training" + _through(snap, found[1].text, "train")
+        if _SMOKE.search(found[1].text) or _SMOKE.search(f"{j.title} {found[0].name}"):
+            return _Hit(found[0].path, found[1].line, note + " (a smoke run)", weak=True)
         return _Hit(found[0].path, found[1].line, note)
     if _TRAIN_NAME.search(j.title) and j.active_steps:
         return _Hit(
