@@ -645,3 +645,24 @@ def test_gradual_rollout_in_sam_and_sagemaker(tmp_path: Path) -> None:
         },
     )
     assert gradual_rollout(plain) == []
+
+
+def test_cdk_stacks_per_environment(tmp_path: Path) -> None:
+    app = """
+        import aws_cdk as cdk
+
+        from stacks import ModelStack
+
+        app = cdk.App()
+        ModelStack(app, "model-staging", env=cdk.Environment(account="111", region="eu-west-1"))
+        ModelStack(app, "model-prod", env=cdk.Environment(account="222", region="eu-west-1"))
+        app.synth()
+        """
+    snap = snap_of(tmp_path / "two", {"app.py": app})
+    res = infra.multiple_environments(snap)
+    assert {e.note for e in res.evidence} == {
+        "environment 'prod' (CDK stacks or stages)",
+        "environment 'staging' (CDK stacks or stages)",
+    }
+    one = snap_of(tmp_path / "one", {"app.py": app.replace("model-staging", "model")})
+    assert not infra.multiple_environments(one).found

@@ -258,7 +258,34 @@ def _environment_files(snap: RepoSnapshot) -> dict[str, dict[str, str]]:
                     _ENV_NAMES.get(re.split(r"[._-]", stem)[-1]),
                     path,
                 )
+    for env, path in _cdk_stage_environments(snap).items():
+        add("CDK stacks or stages", env, path)
     return groups
+
+
+def _cdk_stage_environments(snap: RepoSnapshot) -> dict[str, str]:
+    """Environments of CDK stacks or stages a Python app instantiates once per
+    environment (``ModelStack(app, "model-prod", env=...)``), read through the index."""
+    from mlops_factory._assess._pyindex import Ref, python_index
+
+    out: dict[str, str] = {}
+    for pf in python_index(snap).files("source", words=("aws_cdk",)):
+        if not pf.imports_any("aws_cdk"):
+            continue
+        for c in pf.calls:
+            if (
+                len(c.args) >= 2
+                and isinstance(c.args[0], Ref)
+                and isinstance(c.args[1], str)
+                and (c.last.endswith(("Stack", "Stage")) or c.has_kw("env"))
+            ):
+                words = re.split(
+                    r"[^a-z0-9]+", re.sub(r"(?<=[a-z])(?=[A-Z])", "-", c.args[1]).lower()
+                )
+                env = next((_ENV_NAMES[w] for w in words if w in _ENV_NAMES), None)
+                if env:
+                    out.setdefault(env, pf.path)
+    return out
 
 
 def _ci_environments(snap: RepoSnapshot) -> SignalResult | None:
