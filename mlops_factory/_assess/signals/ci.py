@@ -9,12 +9,12 @@ never reach the model. Matching is done per shell command segment, so
 
 from __future__ import annotations
 
-import ast
 import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from mlops_factory._assess._pyindex import PyFile
 from mlops_factory._assess.collect.ci import load_ci
 from mlops_factory._assess.collect.cimodel import (
     CIModel,
@@ -693,20 +693,11 @@ def _scalars(value: object, depth: int) -> list[str]:
     return [str(value)] if value is not None else []
 
 
-def _is_test_path(path: str) -> bool:
-    slashed = "/" + path
-    if "/tests/" in slashed or "/test/" in slashed:
-        return True
-    name = slashed.rsplit("/", 1)[-1]
-    return name.startswith("test_") or name.endswith("_test.py")
-
-
 @dataclass(frozen=True, slots=True)
 class _Candidates:
     """Non-CI files the retraining signals may read, selected by path in one pass."""
 
     schedule_yaml: tuple[str, ...]
-    dag_modules: tuple[str, ...]
 
 
 def _candidates(snap: RepoSnapshot) -> _Candidates:
@@ -714,45 +705,36 @@ def _candidates(snap: RepoSnapshot) -> _Candidates:
     if isinstance(cached, _Candidates):
         return cached
     schedules: list[str] = []
-    dags: list[str] = []
     for entry in snap.files:
         path = entry.path
-        if path.endswith(".py"):
-            if "dag" in path.lower() and not _is_test_path(path):
-                dags.append(path)
-        elif path.endswith((".yml", ".yaml")) and "schedule" in path.lower():
+        if path.endswith((".yml", ".yaml")) and "schedule" in path.lower():
             schedules.append(path)
-    found = _Candidates(tuple(schedules), tuple(dags))
+    found = _Candidates(tuple(schedules))
     snap.cache["ci.candidates"] = found
     return found
 
 
 def _airflow_schedules(snap: RepoSnapshot) -> list[Evidence]:
-    """Airflow DAGs with a schedule whose tasks train (found by path, parsed with ast)."""
+    """Airflow DAGs with a schedule whose tasks train (through the Python index)."""
+    from mlops_factory._assess._pyindex import Ref, python_index
+
     out: list[Evidence] = []
-    for path in _candidates(snap).dag_modules:
-        text = snap.read_text(path)
-        if text is None or ("DAG" not in text and "@dag" not in text):
+    for pf in python_index(snap).files("source", words=("DAG", "dag")):
+        if not _mentions_training(pf):
             continue
-        if "train" not in text.lower():
-            continue
-        tree = _parse_python(snap, path, text)
-        if tree is None:
-            continue
-        live = list(_live_nodes(tree))
-        if not any(_mentions_training(n) for n in live):
-            continue
-        for node in live:
-            if not isinstance(node, ast.Call) or _call_name(node.func) not in ("DAG", "dag"):
+        for c in pf.calls:
+            if c.last not in ("DAG", "dag"):
                 continue
-            for kw in node.keywords:
-                if kw.arg in ("schedule", "schedule_interval", "timetable") and not (
-                    isinstance(kw.value, ast.Constant) and kw.value.value in (None, "None")
-                ):
-                    sched = ast.unparse(kw.value)[:40]
-                    note = f"Airflow DAG scheduled {sched} runs training"
-                    out.append(_ev(snap, path, node.lineno, note))
-                    break
+            for key in ("schedule", "schedule_interval", "timetable"):
+                if not c.has_kw(key):
+                    continue
+                value = c.kw(key)
+                if value is None or value == "None":
+                    continue
+                sched = value.name if isinstance(value, Ref) else repr(value)
+                note = f"Airflow DAG scheduled {(sched or 'by an expression')[:40]} runs training"
+                out.append(_ev(snap, pf.path, c.line, note))
+                break
     return out
 
 
@@ -897,7 +879,6 @@ _CODE_DISPATCH = (
     (re.compile(r"/trigger/pipeline\b|/api/v4/projects/.*/pipeline"), "gitlab"),
     (re.compile(r"buildWithParameters|/job/[^/]+/build\b"), "jenkins"),
 )
-_CODE_PREFILTER = ("dispatch", "workflow", "_apis/", "trigger/pipeline", "pipelines", "build")
 
 
 def _drift_from_code(snap: RepoSnapshot, model: CIModel) -> list[Evidence]:
@@ -943,118 +924,49 @@ def _drift_from_code(snap: RepoSnapshot, model: CIModel) -> list[Evidence]:
 
 def _python_dispatchers(snap: RepoSnapshot) -> list[tuple[str, str, int]]:
     """(provider, path, line) of pipeline dispatches in non-test modules that compute drift."""
+    from mlops_factory._assess._pyindex import python_index
+
     key = "ci.drift_dispatch"
     cached = snap.cache.get(key)
     if isinstance(cached, list):
         return cached
     found: list[tuple[str, str, int]] = []
-    for entry in snap.files:
-        path = entry.path
-        if not path.endswith(".py") or _is_test_path(path):
+    for pf in python_index(snap).files(
+        "source", where=lambda words: any(DRIFT.search(w) or w == "psi" for w in words)
+    ):
+        if not any(DRIFT.search(n) or n == "psi" for n in _names(pf)):
             continue
-        text = snap.read_text(path)
-        if text is None:
-            continue
-        low = text.lower()
-        if not DRIFT.search(low) or not any(k in low for k in _CODE_PREFILTER):
-            continue
-        tree = _parse_python(snap, path, text)
-        if tree is None:
-            continue
-        live = list(_live_nodes(tree))
-        if not any(_mentions_drift(n) for n in live):
-            continue
-        hit = _dispatch_in(live)
+        hit = _dispatch_in(pf)
         if hit is not None:
-            found.append((hit[0], path, hit[1]))
+            found.append((hit[0], pf.path, hit[1]))
     snap.cache[key] = found
     return found
 
 
-def _dispatch_in(nodes: list[ast.AST]) -> tuple[str, int] | None:
-    for node in nodes:
-        if isinstance(node, ast.Call):
-            name = _call_name(node.func)
-            if name in ("create_dispatch", "create_repository_dispatch"):
-                return "github", node.lineno
-            words = [
-                a.value
-                for a in ast.walk(node)
-                if isinstance(a, ast.Constant) and isinstance(a.value, str)
-            ]
-            joined = " ".join(words)
-            for rx, provider in _CODE_DISPATCH:
-                if rx.search(joined):
-                    return provider, node.lineno
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            value = node.value
-            if isinstance(value, ast.Constant | ast.JoinedStr):
-                words = [
-                    a.value
-                    for a in ast.walk(value)
-                    if isinstance(a, ast.Constant) and isinstance(a.value, str)
-                ]
-                for rx, provider in _CODE_DISPATCH:
-                    if rx.search(" ".join(words)):
-                        return provider, node.lineno
+def _names(pf: PyFile) -> Iterator[str]:
+    """Identifiers the code uses: called names, definitions, imports and assignments."""
+    for c in pf.calls:
+        yield from c.name.split(".")
+    yield from (d.name for d in pf.defs)
+    yield from (part for module in pf.imports for part in module.split("."))
+    yield from (a.target.rsplit(".", 1)[-1] for a in pf.assigns)
+
+
+def _dispatch_in(pf: PyFile) -> tuple[str, int] | None:
+    for c in pf.calls:
+        if c.last in ("create_dispatch", "create_repository_dispatch"):
+            return "github", c.line
+    for text, line in pf.strings:
+        for rx, provider in _CODE_DISPATCH:
+            if rx.search(text):
+                return provider, line
     return None
 
 
-def _mentions_drift(node: ast.AST) -> bool:
-    if isinstance(node, ast.Name):
-        return bool(DRIFT.search(node.id)) or node.id == "psi"
-    if isinstance(node, ast.Attribute):
-        return bool(DRIFT.search(node.attr))
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        return bool(DRIFT.search(node.name)) or node.name == "psi"
-    if isinstance(node, ast.alias):
-        return bool(DRIFT.search(node.name))
-    return False
-
-
-def _mentions_training(node: ast.AST) -> bool:
-    text = ""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        text = node.value
-    elif isinstance(node, ast.Name):
-        text = node.id
-    elif isinstance(node, ast.Attribute):
-        text = node.attr
-    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        text = node.name
-    return "train" in text.lower()
-
-
-def _call_name(func: ast.AST) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
-
-
-def _live_nodes(tree: ast.AST) -> Iterator[ast.AST]:
-    """Every node except code under ``if False:``/``if 0:`` and docstrings."""
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Constant) and not node.test.value:
-            stack.extend(node.orelse)
-            continue
-        if (
-            isinstance(node, ast.Expr)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
-
-
-def _parse_python(snap: RepoSnapshot, path: str, text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        snap.record_unreadable(path, f"invalid Python: {first}")
-        return None
+def _mentions_training(pf: PyFile) -> bool:
+    """The module names training: a string, a definition or a called name."""
+    return (
+        any("train" in t.lower() for t, _line in pf.strings)
+        or any("train" in d.name.lower() for d in pf.defs)
+        or any("train" in c.name.lower() for c in pf.calls)
+    )
