@@ -666,3 +666,22 @@ def test_cdk_stacks_per_environment(tmp_path: Path) -> None:
     }
     one = snap_of(tmp_path / "one", {"app.py": app.replace("model-staging", "model")})
     assert not infra.multiple_environments(one).found
+
+
+def test_hostile_templates_stay_bounded(tmp_path: Path) -> None:
+    laughs = ["AWSTemplateFormatVersion: '2010-09-09'", 'a0: &a0 [!Ref "lol", "AWS::lol"]']
+    laughs += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 25)]
+    laughs += ["Resources:", "  Bomb:", "    Type: AWS::SNS::Topic", "    Properties:"]
+    laughs += ["      Tags: *a24"]
+    snap = snap_of(
+        tmp_path,
+        {
+            "bomb.yaml": "\n".join(laughs) + "\n",
+            "broken.tf": 'resource "aws_sns_topic" "t" {\n  name = \n',
+            "loop.json": '{"Resources": [{"Type": "AWS::SNS::Topic"}',
+        },
+    )
+    graph = load_iac(snap)
+    assert [r.type for r in graph.resources if r.path == "bomb.yaml"] == ["AWS::SNS::Topic"]
+    assert {u.path for u in snap.unreadable} >= {"broken.tf", "loop.json"}
+    assert not infra.iac_retraining_loop(snap).found

@@ -105,6 +105,7 @@ class IacGraph:
             self._by_name.setdefault(r.name, []).append(r)
         self._edges: dict[int, set[int]] = {i: set() for i in range(len(resources))}
         index = {id(r): i for i, r in enumerate(resources)}
+        self._index = index
         names = {r.name for r in resources}
         for i, r in enumerate(resources):
             for ref in r.refs:
@@ -154,7 +155,7 @@ class IacGraph:
                     self._link(ordered[0], j)
 
     def neighbours(self, r: Resource) -> list[Resource]:
-        i = self.resources.index(r)
+        i = self._index[id(r)]
         return [self.resources[j] for j in sorted(self._edges[i])]
 
     def paths_from(
@@ -162,8 +163,7 @@ class IacGraph:
     ) -> list[Resource] | None:
         """The shortest path from ``start`` to a resource satisfying ``goal``, passing only
         through resources satisfying ``through`` (breadth first, bounded)."""
-        index = {id(r): i for i, r in enumerate(self.resources)}
-        first = index[id(start)]
+        first = self._index[id(start)]
         prev: dict[int, int] = {first: -1}
         frontier = [first]
         for _ in range(hops):
@@ -389,7 +389,14 @@ def _terraform(snap: RepoSnapshot) -> Iterator[Resource]:
                 )
 
 
+#: python-hcl2 (a lark grammar) is slow on very large files: beyond this, blocks are
+#: found by their headers only.
+_MAX_HCL_CHARS = 300_000
+
+
 def _hcl(snap: RepoSnapshot, path: str, text: str) -> dict[str, Any]:
+    if len(text) > _MAX_HCL_CHARS:
+        return {}
     try:
         import hcl2
         from hcl2.utils import SerializationOptions
