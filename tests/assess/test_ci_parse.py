@@ -805,8 +805,8 @@ def test_script_commands_joins_continuations_and_drops_comments() -> None:
 def test_is_false() -> None:
     for value in (False, 0, "false", "${{ false }}", "'false'", "${{ false && true }}"):
         assert is_false(value), value
-    for value in (True, None, "", "github.ref == 'x'", "${{ always() }}", 1):
-        assert not is_false(value), value
+    for other in (True, None, "", "github.ref == 'x'", "${{ always() }}", 1):
+        assert not is_false(other), other
 
 
 def test_classify_condition() -> None:
