@@ -685,3 +685,41 @@ def test_hostile_templates_stay_bounded(tmp_path: Path) -> None:
     assert [r.type for r in graph.resources if r.path == "bomb.yaml"] == ["AWS::SNS::Topic"]
     assert {u.path for u in snap.unreadable} >= {"broken.tf", "loop.json"}
     assert not infra.iac_retraining_loop(snap).found
+
+
+def test_schedules_declared_as_code_that_start_training(tmp_path: Path) -> None:
+    rule = """
+        Resources:
+          Nightly:
+            Type: AWS::Events::Rule
+            Properties:
+              ScheduleExpression: cron(0 2 * * ? *)
+              Targets:
+                - Id: Train
+                  Arn: !Sub "arn:aws:sagemaker:${AWS::Region}:111:pipeline/training"
+                  RoleArn: arn:aws:iam::111:role/events
+                  SageMakerPipelineParameters:
+                    PipelineParameterList: []
+        """
+    snap = snap_of(tmp_path / "cfn", {"template.yaml": rule})
+    res = ci_signals.scheduled_retraining(snap)
+    assert res.found and "schedule AWS::Events::Rule" in res.evidence[0].note
+    gcp = terraform_gcp(True)
+    gcp["terraform/scheduler.tf"] = """
+        resource "google_cloud_scheduler_job" "weekly" {
+          name     = "weekly-retrain"
+          schedule = "0 3 * * 1"
+          pubsub_target {
+            topic_name = google_pubsub_topic.retrain.id
+            data       = base64encode("train")
+          }
+        }
+        """
+    assert ci_signals.scheduled_retraining(snap_of(tmp_path / "gcp", gcp)).found
+    to_topic = rule.replace(
+        "SageMakerPipelineParameters:\n                    PipelineParameterList: []", ""
+    ).replace('!Sub "arn:aws:sagemaker:${AWS::Region}:111:pipeline/training"', "!Ref Ops")
+    to_topic += "          Ops:\n            Type: AWS::SNS::Topic\n"
+    assert not ci_signals.scheduled_retraining(
+        snap_of(tmp_path / "sns", {"template.yaml": to_topic})
+    ).found

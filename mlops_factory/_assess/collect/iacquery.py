@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mlops_factory._assess.collect.iac import IacGraph, Resource, load_iac, nodes
@@ -216,10 +217,40 @@ class Loop:
 
 def retraining_loops(snap: RepoSnapshot) -> list[Loop]:
     """Model-metric alarms whose chain of IaC resources ends in a training pipeline start."""
+    return _chains(snap, is_model_alarm)
+
+
+def scheduled_training(snap: RepoSnapshot) -> list[Loop]:
+    """Schedules (EventBridge rules and schedules, Cloud Scheduler jobs, CDK schedules)
+    whose chain of IaC resources ends in a training pipeline start."""
+    return _chains(snap, is_schedule)
+
+
+def is_schedule(r: Resource) -> bool:
+    """A resource that fires on a timetable (cron or rate)."""
+    t = _t(r)
+    if t.startswith(
+        (
+            "google_cloud_scheduler_job",
+            "aws::scheduler::schedule",
+            "aws_scheduler_schedule",
+            "aws_cdk.aws_scheduler.",
+        )
+    ):
+        return True
+    for key in ("ScheduleExpression", "schedule_expression"):
+        value = r.get(key)
+        if isinstance(value, str) and value.strip():
+            return True
+    text = r.get("__text__")
+    return isinstance(text, str) and bool(re.search(r"\bSchedule\.(cron|rate|expression)\(", text))
+
+
+def _chains(snap: RepoSnapshot, start: Callable[[Resource], bool]) -> list[Loop]:
     graph = load_iac(snap)
     out: list[Loop] = []
-    for alarm in graph.resources:
-        if not is_model_alarm(alarm):
+    for first in graph.resources:
+        if not start(first):
             continue
         code_hits: dict[int, tuple[str, int]] = {}
 
@@ -235,7 +266,10 @@ def retraining_loops(snap: RepoSnapshot) -> list[Loop]:
                     return True
             return False
 
-        path = graph.paths_from(alarm, lambda r: bool(_GLUE.search(r.type)), goal)
+        if goal(first):
+            out.append(Loop((first,), code_hits.get(id(first), ("", 0))))
+            continue
+        path = graph.paths_from(first, lambda r: bool(_GLUE.search(r.type)), goal)
         if path is not None:
             out.append(Loop(tuple(path), code_hits.get(id(path[-1]), ("", 0))))
     return out

@@ -632,8 +632,22 @@ def scheduled_retraining(snap: RepoSnapshot) -> SignalResult:
         evidence.append(_ev(snap, hit.path, hit.line, note, hit.weak))
     ci_paths = {src for p in model.pipelines for src in p.sources}
     evidence.extend(_azureml_schedules(snap, ci_paths))
+    evidence.extend(_iac_schedules(snap))
     evidence.extend(_airflow_schedules(snap))
     return result("scheduled_retraining", evidence)
+
+
+def _iac_schedules(snap: RepoSnapshot) -> list[Evidence]:
+    """Schedules declared as infrastructure code that start a training pipeline."""
+    from mlops_factory._assess.collect.iacquery import scheduled_training
+
+    out: list[Evidence] = []
+    for chain in scheduled_training(snap):
+        first, last = chain.chain[0], chain.chain[-1]
+        what = "code that starts training" if chain.code[0] else last.type
+        note = f"{first.format} schedule {first.type} starts {what}"
+        out.append(Evidence(first.path, first.line, first.snippet, note))
+    return out
 
 
 def _azureml_schedules(snap: RepoSnapshot, ci_paths: set[str]) -> list[Evidence]:
