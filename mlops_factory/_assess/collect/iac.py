@@ -61,6 +61,9 @@ class Resource:
     refs: set[str] = field(default_factory=set)
     #: Literal strings and globs (from interpolations) in its properties.
     strings: tuple[str, ...] = ()
+    #: The strings under keys that name things (``name``, ``topic``, ``function_name``,
+    #: ``resource``...): what it calls itself and what it points to by name.
+    names: tuple[str, ...] = ()
     #: The folder a Terraform module call's source points to.
     module_dir: str = ""
 
@@ -131,16 +134,11 @@ class IacGraph:
         literals: dict[str, set[int]] = {}
         globs: list[tuple[str, int]] = []
         for i, r in enumerate(self.resources):
-            if r.format in ("Kubernetes", "Helm", "CDK"):
-                for s in r.strings:
-                    if "*" not in s and len(s) >= 4:
-                        literals.setdefault(s.rsplit("/", 1)[-1], set()).add(i)
-                continue
-            for s in r.strings:
-                last = s.rsplit("/", 1)[-1]
+            for s in r.names:
+                last = s.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
                 if "*" in last and len(last.replace("*", "")) >= 3:
                     globs.append((last, i))
-                elif "*" not in last and len(last) >= 5 and not last.startswith(("arn:", "http")):
+                elif "*" not in last and len(last) >= 4:
                     literals.setdefault(last, set()).add(i)
         for pattern, i in globs:
             for lit, holders in literals.items():
@@ -337,6 +335,22 @@ def _tf_refs(data: Any) -> set[str]:
     return refs
 
 
+_NAME_KEY = re.compile(
+    r"(^|_)(name|topic|topic_?arn|topic_?name|function_?name|resource|target|arn|rule|queue"
+    r"|endpoint|pipeline_?name|channel|state_?machine_?arn|workflow)s?$",
+    re.I,
+)
+
+
+def _names(data: Any) -> tuple[str, ...]:
+    """Strings under name-like keys (``name``, ``topic``, ``FunctionName``, ``resource``)."""
+    out: list[str] = []
+    for key, node in nodes(data, 3000):
+        if key and _NAME_KEY.search(re.sub(r"(?<=[a-z])(?=[A-Z])", "_", key)):
+            out.extend(_strings(node, 20))
+    return tuple(dict.fromkeys(out))[:100]
+
+
 def _raw_strings(data: Any) -> Iterator[str]:
     return (node for _key, node in nodes(data) if isinstance(node, str))
 
@@ -370,7 +384,8 @@ def _terraform(snap: RepoSnapshot) -> Iterator[Resource]:
                     snip,
                     _tf_refs(body),
                     tuple(_strings(body)),
-                    mdir,
+                    module_dir=mdir,
+                    names=_names(body),
                 )
             else:
                 address = f"{rtype}.{name}" if block == "resource" else f"data.{rtype}.{name}"
@@ -386,6 +401,7 @@ def _terraform(snap: RepoSnapshot) -> Iterator[Resource]:
                     snip,
                     _tf_refs(body),
                     tuple(_strings(body)),
+                    names=_names(body),
                 )
 
 
@@ -488,6 +504,7 @@ def _cfn_template(
             snip,
             refs,
             tuple(_strings(props)),
+            names=(str(logical), *_names(props)),
         )
 
 
@@ -572,6 +589,7 @@ def _arm(snap: RepoSnapshot) -> Iterator[Resource]:
                         snip,
                         refs,
                         tuple(_strings(res.get("properties"))),
+                        names=(alias, *_names(res.get("properties"))),
                     )
                     break
                 stack.append((res.get("resources"), rtype))
@@ -581,6 +599,7 @@ _BICEP_BLOCK = re.compile(
     r"^[ \t]*(resource|module)[ \t]+(\w+)[ \t]+'([^'\n]+)'[ \t]*(existing[ \t]*)?=", re.M
 )
 _BICEP_STRING = re.compile(r"'((?:[^'\\\n]|\\.)*)'")
+_BICEP_PAIR = re.compile(r"\b(\w+)\s*:\s*'((?:[^'\\\n]|\\.)*)'")
 
 
 def _bicep(snap: RepoSnapshot) -> Iterator[Resource]:
@@ -605,10 +624,11 @@ def _bicep(snap: RepoSnapshot) -> Iterator[Resource]:
                 :_MAX_STRINGS
             ]
             props = {"__text__": body}
-            mdir = ""
-            if m.group(1) == "module" and m.group(3).startswith("."):
-                mdir = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), m.group(3)))
-                mdir = posixpath.dirname(mdir)
+            named = tuple(
+                re.sub(r"\$\{[^}]*\}", "*", v)
+                for k, v in _BICEP_PAIR.findall(body)
+                if _NAME_KEY.search(re.sub(r"(?<=[a-z])(?=[A-Z])", "_", k))
+            )
             yield Resource(
                 entry.path,
                 line,
@@ -619,7 +639,7 @@ def _bicep(snap: RepoSnapshot) -> Iterator[Resource]:
                 snippet(lines[line - 1]),
                 refs,
                 tuple(strings),
-                "",
+                names=named,
             )
 
 
