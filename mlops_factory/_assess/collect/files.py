@@ -212,24 +212,50 @@ def script_lines(snap: RepoSnapshot, *needles: str) -> Iterator[tuple[str, int, 
                 yield entry.path, number, line
 
 
-def makefile_targets(text: str) -> dict[str, tuple[int, list[str]]]:
-    """Makefile targets -> (line, recipe lines without comments)."""
-    targets: dict[str, tuple[int, list[str]]] = {}
-    current: list[str] | None = None
+_MAKE_RULE = re.compile(r"^([A-Za-z0-9_.\-/%$() ]+?)\s*::?(?!=)(.*)$")
+
+
+def makefile_rules(text: str) -> dict[str, tuple[int, list[str], list[tuple[int, str]]]]:
+    """Makefile targets -> (line, prerequisites, recipe lines with their line numbers)."""
+    rules: dict[str, tuple[int, list[str], list[tuple[int, str]]]] = {}
+    current: list[tuple[int, str]] | None = None
+    pending = ""
+    start = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("\t"):
             body = line.strip()
-            if current is not None and body and not body.startswith("#"):
-                current.append(body)
+            if current is None:
+                continue
+            if pending:
+                pending += " " + body.rstrip("\\").strip()
+                if not body.endswith("\\"):
+                    current.append((start, pending))
+                    pending = ""
+                continue
+            if body and not body.startswith("#"):
+                if body.endswith("\\"):
+                    pending, start = body[:-1].strip(), number
+                else:
+                    current.append((number, body))
             continue
-        match = re.match(r"^([A-Za-z0-9_.\-/ ]+?)\s*::?(?!=)", line)
-        if match and not line.lstrip().startswith("#"):
+        match = _MAKE_RULE.match(line)
+        if match and not line.lstrip().startswith("#") and not line.startswith(" "):
             current = []
+            prereqs = match.group(2).split(";", 1)[0].split("#", 1)[0].split()
             for name in match.group(1).split():
-                targets.setdefault(name, (number, current))
+                if name not in rules:
+                    rules[name] = (number, prereqs, current)
         elif line.strip() and not line.lstrip().startswith("#"):
             current = None
-    return targets
+    return rules
+
+
+def makefile_targets(text: str) -> dict[str, tuple[int, list[str]]]:
+    """Makefile targets -> (line, recipe lines without comments)."""
+    return {
+        name: (line, [r for _n, r in recipe])
+        for name, (line, _pre, recipe) in makefile_rules(text).items()
+    }
 
 
 # ------------------------------------------------------------------ Dockerfiles

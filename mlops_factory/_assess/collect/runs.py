@@ -23,6 +23,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from mlops_factory._assess.collect.files import makefile_rules
 from mlops_factory._assess.collect.shell import script_commands
 from mlops_factory._assess.snapshot import RepoSnapshot
 
@@ -429,43 +430,6 @@ def _first_existing(snap: RepoSnapshot, folder: str, names: tuple[str, ...]) -> 
 
 
 # ---------------------------------------------------------------------- task runners
-
-_MAKE_RULE = re.compile(r"^([A-Za-z0-9_.\-/%$() ]+?)\s*::?(?!=)(.*)$")
-
-
-def makefile_rules(text: str) -> dict[str, tuple[int, list[str], list[tuple[int, str]]]]:
-    """Makefile targets -> (line, prerequisites, recipe lines with their line numbers)."""
-    rules: dict[str, tuple[int, list[str], list[tuple[int, str]]]] = {}
-    current: list[tuple[int, str]] | None = None
-    pending = ""
-    start = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("\t"):
-            body = line.strip()
-            if current is None:
-                continue
-            if pending:
-                pending += " " + body.rstrip("\\").strip()
-                if not body.endswith("\\"):
-                    current.append((start, pending))
-                    pending = ""
-                continue
-            if body and not body.startswith("#"):
-                if body.endswith("\\"):
-                    pending, start = body[:-1].strip(), number
-                else:
-                    current.append((number, body))
-            continue
-        match = _MAKE_RULE.match(line)
-        if match and not line.lstrip().startswith("#") and not line.startswith(" "):
-            current = []
-            prereqs = match.group(2).split(";", 1)[0].split("#", 1)[0].split()
-            for name in match.group(1).split():
-                if name not in rules:
-                    rules[name] = (number, prereqs, current)
-        elif line.strip() and not line.lstrip().startswith("#"):
-            current = None
-    return rules
 
 
 def _recipe(text: str) -> str:
