@@ -28,7 +28,7 @@ from mlops_factory._assess.collect.files import (
     yaml_docs,
     yaml_files,
 )
-from mlops_factory._assess.collect.iac import IacResource, iac_resources
+from mlops_factory._assess.collect.iac import IacResource, Resource, iac_resources
 from mlops_factory._assess.model import Evidence, SignalResult
 from mlops_factory._assess.signals import result, signal
 from mlops_factory._assess.snapshot import RepoSnapshot
@@ -132,11 +132,7 @@ def iac_retraining_loop(snap: RepoSnapshot) -> SignalResult:
 def iac_prediction_capture(snap: RepoSnapshot) -> SignalResult:
     from mlops_factory._assess.collect.iacquery import prediction_capture
 
-    evidence = [
-        Evidence(r.path, r.line, r.snippet, f"{note} ({r.format})")
-        for r, note in prediction_capture(snap)
-    ]
-    return result("iac_prediction_capture", evidence[:8])
+    return result("iac_prediction_capture", _found_in_iac(prediction_capture(snap)))
 
 
 @signal(
@@ -147,11 +143,12 @@ def iac_prediction_capture(snap: RepoSnapshot) -> SignalResult:
 def iac_monitoring(snap: RepoSnapshot) -> SignalResult:
     from mlops_factory._assess.collect.iacquery import model_monitoring
 
-    evidence = [
-        Evidence(r.path, r.line, r.snippet, f"{note} ({r.format})")
-        for r, note in model_monitoring(snap)
-    ]
-    return result("iac_monitoring", evidence[:8])
+    return result("iac_monitoring", _found_in_iac(model_monitoring(snap)))
+
+
+def _found_in_iac(found: list[tuple[Resource, str]]) -> list[Evidence]:
+    """Evidence of the resources an IaC graph query found (at most eight)."""
+    return [Evidence(r.path, r.line, r.snippet, f"{note} ({r.format})") for r, note in found[:8]]
 
 
 _ENV_NAMES = {
