@@ -361,3 +361,75 @@ def test_a_smoke_training_run_is_weak(tmp_path: Path) -> None:
     assert res.evidence and all(e.weak for e in res.evidence) and "smoke" in res.evidence[0].note
     full = snap_of(tmp_path / "full", {".github/workflows/ci.yml": workflow("python train.py")})
     assert not ci_signals.ci_trains(full).evidence[0].weak
+
+
+VERTEX = """
+    from google.cloud import aiplatform
+
+    aiplatform.init(project="p", location="europe-west1")
+    job = aiplatform.PipelineJob(display_name="train", template_path="pipeline.json")
+    job.submit()
+    """
+SAGEMAKER = """
+    from sagemaker.workflow.pipeline import Pipeline
+
+    pipeline = Pipeline(name="training", steps=[])
+    pipeline.upsert(role_arn="arn:aws:iam::111:role/sm")
+    pipeline.start()
+    """
+KFP = """
+    import kfp
+
+    client = kfp.Client(host="https://kfp.example.com")
+    client.create_run_from_pipeline_package("pipeline.yaml", arguments={})
+    """
+
+
+@pytest.mark.parametrize("code", [VERTEX, SAGEMAKER, KFP], ids=["vertex", "sagemaker", "kfp"])
+def test_pipeline_submission_scripts_count_as_training(tmp_path: Path, code: str) -> None:
+    snap = snap_of(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": workflow("python -m pipelines.submit"),
+            "pipelines/submit.py": code,
+            "pipelines/__init__.py": "",
+        },
+    )
+    assert not ci_signals.ci_trains(snap).evidence[0].weak
+    quiet = snap_of(
+        tmp_path / "echo",
+        {
+            ".github/workflows/ci.yml": workflow("echo python -m pipelines.submit"),
+            "pipelines/submit.py": code,
+        },
+    )
+    assert not ci_signals.ci_trains(quiet).found
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "dvc repro",
+        "kedro run",
+        "zenml pipeline run training",
+        "anyscale job submit job.yaml",
+        "databricks bundle run training",
+        "az ml job create -f pipeline.yml",
+        "mlflow run .",
+    ],
+)
+def test_job_submissions_that_only_echo_or_are_commented_out_count_for_nothing(
+    tmp_path: Path, command: str
+) -> None:
+    echoed = snap_of(tmp_path / "echo", {".github/workflows/ci.yml": workflow(f"echo '{command}'")})
+    assert not ci_signals.ci_trains(echoed).found
+    script = snap_of(
+        tmp_path / "script",
+        {
+            ".github/workflows/ci.yml": workflow("bash ci/train.sh"),
+            "ci/train.sh": f"#!/bin/sh\n# {command}\necho done\n",
+        },
+    )
+    assert not ci_signals.ci_trains(script).found
+    live = snap_of(tmp_path / "live", {".github/workflows/ci.yml": workflow(command)})
+    assert ci_signals.ci_trains(live).found
