@@ -745,3 +745,60 @@ def test_workflow_dispatch_only_counts_as_manual(tmp_path: Path) -> None:
     )
     res = ci_signals.ci_trains(snap)
     assert res.evidence and all(e.weak for e in res.evidence)
+
+
+def test_codepipeline_declared_in_terraform(tmp_path: Path) -> None:
+    main = """
+        resource "aws_codebuild_project" "tests" {
+          name = "model-tests"
+          source {
+            type      = "CODEPIPELINE"
+            buildspec = "buildspec.yml"
+          }
+        }
+
+        resource "aws_codepipeline" "release" {
+          name     = "model-release"
+          role_arn = "arn:aws:iam::111:role/codepipeline"
+          stage {
+            name = "Source"
+            action {
+              name     = "Source"
+              category = "Source"
+              owner    = "AWS"
+              provider = "CodeStarSourceConnection"
+              version  = "1"
+              configuration = {
+                FullRepositoryId = "org/model"
+                BranchName       = "main"
+              }
+            }
+          }
+          stage {
+            name = "Test"
+            action {
+              name     = "UnitTests"
+              category = "Build"
+              owner    = "AWS"
+              provider = "CodeBuild"
+              version  = "1"
+              configuration = {
+                ProjectName = aws_codebuild_project.tests.name
+              }
+            }
+          }
+        }
+        """
+    spec = "version: 0.2\nphases:\n  build:\n    commands:\n      - {cmd}\n"
+    snap = snap_of(
+        tmp_path / "pos",
+        {"infra/main.tf": main, "buildspec.yml": spec.format(cmd="pytest")},
+    )
+    [p] = [p for p in load_ci(snap).pipelines if p.provider == "codepipeline"]
+    assert [t.branches for t in p.triggers] == [("main",)]
+    assert any(e.path == "buildspec.yml" for e in ci_signals.ci_runs_tests(snap).evidence)
+    neg = snap_of(
+        tmp_path / "neg",
+        {"infra/main.tf": main, "buildspec.yml": spec.format(cmd="echo pytest")},
+    )
+    assert not ci_signals.ci_runs_tests(neg).found
