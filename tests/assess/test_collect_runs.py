@@ -282,10 +282,15 @@ def test_job_specs_that_ci_submits(tmp_path: Path) -> None:
         "zenml pipeline run training",
         "anyscale job submit job.yaml",
         "mlflow run .",
-        "python training_flow.py argo-workflows create",
+        "python training_flow.py run",
     ):
         assert "train" in resolve(snap, words).kinds, words
     assert "promote" not in resolve(snap, "dbx deploy --jobs=other --environment=prod").kinds
+    flow = resolve(
+        snap,
+        "python flow.py --branch ${{ github.head_ref || github.ref_name }} argo-workflows create",
+    )
+    assert "deploy" in flow.kinds and "train" not in flow.kinds
 
 
 def test_ci_promotes_model_on_main_but_not_on_pull_requests(tmp_path: Path) -> None:

@@ -70,8 +70,7 @@ _TRAIN = re.compile(
     r"|\bzenml\b[^|;&]*\brun\b"
     r"|\bdatabricks\s+bundle\s+run\b"
     r"|\banyscale\s+job\s+submit\b"
-    r"|\bpython[\d.]*\s+[\w./-]*flow[\w-]*\.py\s+(run|argo-workflows\s+create|"
-    r"step-functions\s+create)\b",
+    r"|\bpython[\d.]*\s+[\w./-]*flow[\w-]*\.py\s+run\b",
     _I,
 )
 #: A script matched by _TRAIN is not training when its name says it does something else.
@@ -94,6 +93,8 @@ _DEPLOY = re.compile(
     r"|\baws\s+sagemaker\s+(create|update)-endpoint\b"
     r"|\baws\s+cloudformation\s+(deploy|create-stack|update-stack)\b"
     r"|\bdatabricks\s+bundle\s+deploy\b|\bdbx\s+deploy\b"
+    # A Metaflow flow deployed to a production scheduler.
+    r"|\bpython[\d.]*\s+\S+\.py\b.*\b(argo-workflows|step-functions|airflow)\s+create\b"
     r"|\baws\s+ecs\s+update-service\b|\b(sam|cdk|serverless|sls)\s+deploy\b|\bpulumi\s+up\b"
     r"|\b(kubernetesDeploy|azureWebAppPublish|azureFunctionAppPublish|acsDeploy)\b",
     _I,
@@ -157,9 +158,13 @@ INSTALLISH = re.compile(
 _ECHOISH = re.compile(r"^\s*(echo|printf|cat|#|:|true)\b", _I)
 
 
+_CI_EXPR = re.compile(r"\$\{\{.*?\}\}|\$\[\[.*?\]\]")
+
+
 def segments(text: str) -> list[str]:
-    """The simple commands of a command line (split at ``&&``, ``||``, ``;``, ``|``)."""
-    return [s for s in SEGMENTS.split(text) if s.strip()]
+    """The simple commands of a command line (split at ``&&``, ``||``, ``;``, ``|``); CI
+    expressions (``${{ a || b }}``) are one word, not a split."""
+    return [s for s in SEGMENTS.split(_CI_EXPR.sub("EXPR", text)) if s.strip()]
 
 
 def validates(seg: str) -> bool:
