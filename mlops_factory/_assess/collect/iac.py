@@ -364,13 +364,16 @@ def _terraform(snap: RepoSnapshot) -> Iterator[Resource]:
             where[(m.group(1), m.group(2), m.group(3) or "")] = clean.count("\n", 0, m.start()) + 1
         if not where:
             continue
-        data = _hcl(snap, entry.path, text)
+        # Only files declaring a resource the graph questions are about get a full parse
+        # (python-hcl2 is slow); the others keep their resource types, without properties.
+        relevant = any(_TF_RELEVANT.match(rtype) for _b, rtype, _n in where)
+        data = _hcl(snap, entry.path, text) if relevant else {}
         folder = posixpath.dirname(entry.path)
         for (block, rtype, name), line in where.items():
             body = _hcl_block(data, block, rtype, name)
             snip = snippet(lines[line - 1])
             if block == "module":
-                source = str(_get(body, "source") or "").strip('"')
+                source = str(_get(body, "source") or "").strip('"') or _module_source(clean, line)
                 mdir = ""
                 if source.startswith("."):
                     mdir = posixpath.normpath(posixpath.join(folder, source))
@@ -403,6 +406,23 @@ def _terraform(snap: RepoSnapshot) -> Iterator[Resource]:
                     tuple(_strings(body)),
                     names=_names(body),
                 )
+
+
+#: Resource types whose properties the graph questions read (alarms, topics, rules,
+#: functions, pipelines, endpoints, schedules, monitors, code archives).
+_TF_RELEVANT = re.compile(
+    r"aws_(cloudwatch|sns|lambda|sagemaker|codepipeline|codebuild|codecommit|scheduler|sfn"
+    r"|pipes)|google_(monitoring|pubsub|cloudfunctions|cloud_scheduler|vertex|workflows"
+    r"|cloud_run|eventarc|storage_bucket_object|cloudbuild)|azurerm_(monitor|eventgrid"
+    r"|logic_app|function_app|linux_function_app|machine_learning)|databricks_job|archive_file"
+)
+
+
+def _module_source(clean: str, line: int) -> str:
+    """A module block's ``source`` read from its text (when the file was not parsed)."""
+    rest = "\n".join(clean.splitlines()[line - 1 : line + 40])
+    m = re.search(r'^\s*source\s*=\s*"([^"\n]+)"', rest, re.M)
+    return m.group(1) if m else ""
 
 
 #: python-hcl2 (a lark grammar) is slow on very large files: beyond this, blocks are
