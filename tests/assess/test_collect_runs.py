@@ -438,3 +438,19 @@ def test_job_submissions_that_only_echo_or_are_commented_out_count_for_nothing(
     assert not ci_signals.ci_trains(script).found
     live = snap_of(tmp_path / "live", {".github/workflows/ci.yml": workflow(command)})
     assert ci_signals.ci_trains(live).found
+
+
+def test_azure_working_directory(tmp_path: Path) -> None:
+    pipeline = """
+        trigger: [main]
+        steps:
+          - script: make unit
+            workingDirectory: {folder}
+        """
+    tree = {"service/Makefile": "unit:\n\tpytest\n", "Makefile": "unit:\n\techo none\n"}
+    inside = snap_of(
+        tmp_path / "in", {"azure-pipelines.yml": pipeline.format(folder="service"), **tree}
+    )
+    assert ci_signals.ci_runs_tests(inside).found
+    root = snap_of(tmp_path / "root", {"azure-pipelines.yml": pipeline.format(folder="."), **tree})
+    assert not ci_signals.ci_runs_tests(root).found

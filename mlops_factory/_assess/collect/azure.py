@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from mlops_factory._assess.collect._base import MAX_DEPTH, SCRIPT_INPUTS, BuilderBase
@@ -209,6 +210,10 @@ class AzureReader(BuilderBase):
             for key in ("script", "bash", "pwsh", "powershell"):
                 if key in item:
                     commands.extend(self.commands(item.get(key), item.spans.get(key)))
+            workdir = item.str("workingDirectory")
+            if workdir and "$(" not in workdir and "${{" not in workdir:
+                # The script runs in that folder (where its scripts and Makefiles are found).
+                commands = [replace(c, text=f"cd {workdir} && {c.text}") for c in commands]
             task = item.str("task")
             inputs: list[tuple[str, str]] = []
             in_map = item.get("inputs")
