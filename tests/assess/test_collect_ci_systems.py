@@ -802,3 +802,37 @@ def test_codepipeline_declared_in_terraform(tmp_path: Path) -> None:
         {"infra/main.tf": main, "buildspec.yml": spec.format(cmd="echo pytest")},
     )
     assert not ci_signals.ci_runs_tests(neg).found
+
+
+def test_cloud_build_trigger_declared_in_terraform(tmp_path: Path) -> None:
+    config = """
+        steps:
+          - name: gcr.io/google.com/cloudsdktool/cloud-sdk
+            entrypoint: gcloud
+            args: [run, deploy, model, --image, europe-docker.pkg.dev/p/r/model]
+        """
+    trigger = """
+        resource "google_cloudbuild_trigger" "release" {
+          name     = "release"
+          filename = "deploy/cloudbuild.yaml"
+          github {
+            owner = "org"
+            name  = "model"
+            push {
+              tag = "^v.*"
+            }
+          }
+          approval_config {
+            approval_required = true
+          }
+        }
+        """
+    snap = snap_of(tmp_path / "tf", {"deploy/cloudbuild.yaml": config, "infra/build.tf": trigger})
+    [p] = load_ci(snap).pipelines
+    assert not p.inactive and [t.kind for t in p.triggers] == ["tag"]
+    assert ci_signals.ci_manual_approval(snap).found
+    res = ci_signals.ci_release_on_tag_or_main(snap)
+    assert res.found and not res.evidence[0].weak
+    alone = snap_of(tmp_path / "alone", {"deploy/cloudbuild.yaml": config})
+    [q] = load_ci(alone).pipelines
+    assert q.inactive and all(e.weak for e in ci_signals.ci_deploys(alone).evidence)
