@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlops_factory._assess._ci import (
-    CIModel,
-    Command,
-    Gate,
-    Job,
-    Pipeline,
-    classify_condition,
-    covers_main,
-    is_false,
-    jenkins_environment,
-    load_ci,
-    load_yaml,
-    script_commands,
-)
+from mlops_factory._assess.collect.ci import load_ci
+from mlops_factory._assess.collect.cimodel import CIModel, Gate, Job, Pipeline, covers_main
+from mlops_factory._assess.collect.conditions import classify_condition
+from mlops_factory._assess.collect.jenkins import jenkins_environment
+from mlops_factory._assess.collect.shell import Command, script_commands
+from mlops_factory._assess.collect.yamlread import is_false, load_yaml
 from mlops_factory._assess.snapshot import RepoSnapshot
 from tests.helpers import build_tree
 
@@ -813,8 +805,8 @@ def test_script_commands_joins_continuations_and_drops_comments() -> None:
 def test_is_false() -> None:
     for value in (False, 0, "false", "${{ false }}", "'false'", "${{ false && true }}"):
         assert is_false(value), value
-    for value in (True, None, "", "github.ref == 'x'", "${{ always() }}", 1):
-        assert not is_false(value), value
+    for other in (True, None, "", "github.ref == 'x'", "${{ always() }}", 1):
+        assert not is_false(other), other
 
 
 def test_classify_condition() -> None:

@@ -1,6 +1,6 @@
 """CI signals: what the repo's pipelines actually do.
 
-All signals read the parsed CI model (:func:`mlops_factory._assess._ci.load_ci`),
+All signals read the parsed CI model (:func:`mlops_factory._assess.collect.ci.load_ci`),
 built once per snapshot. Disabled jobs and steps (``if: false``, ``when: never``,
 ``enabled: false``, ``when { expression { false } }``) are skipped; comments
 never reach the model. Matching is done per shell command segment, so
@@ -9,27 +9,31 @@ never reach the model. Matching is done per shell command segment, so
 
 from __future__ import annotations
 
-import ast
-import functools
 import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from mlops_factory._assess._ci import (
+from mlops_factory._assess._pyindex import PyFile
+from mlops_factory._assess.collect.ci import load_ci
+from mlops_factory._assess.collect.cimodel import (
     CIModel,
-    Command,
     Job,
     Pipeline,
     Step,
     Trigger,
-    YList,
-    YMap,
     covers_main,
-    load_ci,
-    load_yaml,
-    source_line,
 )
+from mlops_factory._assess.collect.runs import (
+    DRIFT,
+    INSTALLISH,
+    MODEL_WORDS,
+    Ran,
+    resolve,
+    segments,
+)
+from mlops_factory._assess.collect.shell import Command
+from mlops_factory._assess.collect.yamlread import YList, YMap, load_yaml, source_line
 from mlops_factory._assess.model import Evidence, SignalResult
 from mlops_factory._assess.signals import result, signal
 from mlops_factory._assess.snapshot import RepoSnapshot
@@ -38,70 +42,6 @@ _I = re.IGNORECASE
 
 # ---------------------------------------------------------------------- what commands do
 
-_BUILD = re.compile(
-    r"\bpip3?\s+install\b"
-    r"|\bpython[\d.]*\s+-m\s+(pip\s+install|build)\b"
-    r"|\b(poetry|pdm|hatch|flit|uv)\s+(install|build|sync|lock)\b"
-    r"|\buv\s+pip\s+install\b"
-    r"|\b(conda|mamba|micromamba)\s+(env\s+(create|update)|install|create)\b"
-    r"|\b(docker|podman)\s+(buildx\s+)?build\b|\bdocker[\s-]compose\s+build\b"
-    r"|\baz\s+acr\s+build\b"
-    r"|\bmake\s+(install|lint|build|setup|deps|format|check|typecheck|dist|package)\b"
-    r"|\b(ruff|flake8|mypy|pylint|black|isort|pyright|bandit|pre-commit)\b"
-    r"|\bpython[\d.]*\s+setup\.py\s+(build|install|sdist|bdist\w*|develop)\b"
-    r"|\b(npm|yarn)\s+(ci|install|run\s+build)\b",
-    _I,
-)
-_TEST = re.compile(
-    r"\b(py\.test|pytest)(?![\w.-])"
-    r"|\bpython[\d.]*\s+-m\s+(pytest|unittest|nose2?)\b"
-    r"|\b(tox|nox)(?![\w.-])"
-    r"|\bmake\s+(test|tests|unit|unittest|unit-tests?|integration-tests?|coverage)\b"
-    r"|\bhatch\s+(test|run\s+([\w-]+:)?test)\b"
-    r"|\bcoverage\s+run\b"
-    r"|\b(npm|yarn)\s+(run\s+)?test\b",
-    _I,
-)
-_TRAIN = re.compile(
-    r"\bpython[\d.]*\s+(-u\s+)?[\w./-]*(train|pipeline)[\w-]*\.py\b"
-    r"|\bpython[\d.]*\s+(-u\s+)?-m\s+[\w.]*(train|pipeline)[\w.]*"
-    r"|\b(uv|poetry|pdm|hatch)\s+run\s+[\w./-]*train[\w./-]*"
-    r"|\bmake\s+(train|training|retrain|pipeline)\b"
-    r"|\bdvc\s+(repro|exp\s+run)\b"
-    r"|\bmlflow\s+run\b"
-    r"|\baz\s+ml\s+job\s+create\b"
-    r"|\bkedro\s+run\b"
-    r"|\bzenml\b[^|;&]*\brun\b"
-    r"|\bdatabricks\s+bundle\s+run\b",
-    _I,
-)
-#: A script matched by _TRAIN is not training when its name says it does something else.
-_NOT_TRAIN = re.compile(r"deploy|scor|infer|serv|test|monitor|drift", _I)
-_DEPLOY = re.compile(
-    r"\baz\s+ml\s+(online-deployment|online-endpoint|batch-endpoint|batch-deployment)"
-    r"\s+(create|update)\b"
-    r"|\baz\s+(containerapp|webapp|functionapp)\s+(create|update|deploy|up)\b"
-    r"|\baz\s+(webapp|functionapp)\s+(deployment\s+source\s+config-zip|config\s+container\s+set)\b"
-    r"|\baz\s+containerapp\s+revision\s+copy\b"
-    r"|\bkubectl\s+(apply|set\s+image|rollout\s+(restart|undo|resume)|create\s+deployment|replace)\b"
-    r"|\bhelm\s+(upgrade|install)\b"
-    r"|\b(terraform|terragrunt|tofu)\s+apply\b"
-    r"|\baz\s+deployment\s+(group|sub|mg|tenant)\s+create\b"
-    r"|\baz\s+stack\s+(group|sub|mg)\s+create\b"
-    r"|\b(docker|podman)\s+(image\s+)?push\b"
-    r"|\bdocker\s+buildx\s+build\b.*\s--push\b"
-    r"|\bgcloud\s+(run|app|functions)\s+deploy\b"
-    r"|\bdatabricks\s+bundle\s+deploy\b"
-    r"|\baws\s+ecs\s+update-service\b|\b(sam|cdk|serverless|sls)\s+deploy\b|\bpulumi\s+up\b"
-    r"|\b(kubernetesDeploy|azureWebAppPublish|azureFunctionAppPublish|acsDeploy)\b",
-    _I,
-)
-#: Only a hint: a script or target named deploy, whose content we do not read.
-_DEPLOY_HINT = re.compile(
-    r"\b(make|just|task)\s+(deploy|release)\b|[\w./-]*deploy[\w-]*\.(sh|py|ps1)\b"
-    r"|\bpython[\d.]*\s+-m\s+[\w.]*deploy\w*",
-    _I,
-)
 _DEPLOY_ACTIONS = (
     "azure/webapps-deploy",
     "azure/k8s-deploy",
@@ -125,11 +65,6 @@ _DEPLOY_TASKS = (
     "azureresourcegroupdeployment@",
     "kubernetesmanifest@",
 )
-_RELEASE = re.compile(
-    r"\btwine\s+upload\b|\b(poetry|uv|hatch|flit|pdm)\s+publish\b|\bgh\s+release\s+create\b"
-    r"|\bsemantic-release\b|\bnpm\s+publish\b",
-    _I,
-)
 _RELEASE_ACTIONS = (
     "pypa/gh-action-pypi-publish",
     "softprops/action-gh-release",
@@ -139,92 +74,39 @@ _RELEASE_ACTIONS = (
     "googleapis/release-please-action",
     "google-github-actions/release-please-action",
 )
-_DISPATCH = re.compile(
-    r"\bgh\s+workflow\s+run\b|\bgh\s+api\b.*dispatches|\bcurl\b.*/dispatches\b"
-    r"|\baz\s+pipelines\s+run\b|\baz\s+ml\s+job\s+create\b|\bcurl\b.*trigger/pipeline"
-    r"|createDispatchEvent|createWorkflowDispatch|repository_dispatch|\bjenkins\s+build\b",
-    _I,
-)
 _DISPATCH_ACTIONS = (
     "peter-evans/repository-dispatch",
     "benc-uk/workflow-dispatch",
     "convictional/trigger-workflow-and-wait",
     "the-actions-org/workflow-dispatch",
 )
-_DRIFT = re.compile(
-    r"drift|evidently|nannyml|alibi[_-]detect|ks_2samp|population[_ -]stability", _I
-)
 _VALIDATION = re.compile(
     r"evaluat\w*|validat\w*|parity|compar\w*|champion|challenger|promot\w*|\bgate\b", _I
 )
-#: Validation of something else than a model (infrastructure, config, data schema).
-_NOT_MODEL_VALIDATION = re.compile(
-    r"\b(terraform|terragrunt|bicep|helm|kubectl|kubeval|yamllint|actionlint|arm-ttk|"
-    r"openapi|jsonschema|pre-commit|pip|az\s+deployment|cfn-lint|schema|config|yaml|json|"
-    r"lint|data)\b",
-    _I,
-)
 #: Validation words that are about models even without the word "model".
 _MODEL_VALIDATION_WORDS = re.compile(r"evaluat|champion|challenger|parity|promot", _I)
-_MODEL_WORDS = re.compile(r"model|onnx|metric|champion|challenger|parity|quality", _I)
-_RUNNER = re.compile(
-    r"\b(python[\d.]*|make|dvc|mlflow|pytest|uv\s+run|poetry\s+run|hatch\s+run|az\s+ml)\b"
-    r"|\.(py|sh)\b",
-    _I,
-)
 #: Environments used to publish packages or docs, not to deploy a service.
 _NOT_DEPLOY_ENVS = frozenset({"pypi", "testpypi", "test-pypi", "github-pages"})
 _TRAIN_NAME = re.compile(r"(^|[^a-z])(re)?train", _I)
-_DEPLOY_NAME = re.compile(r"deploy|release", _I)
-_PROD = re.compile(r"(^|[^a-z])prod(uction)?([^a-z]|$)", _I)
-_SEGMENTS = re.compile(r"&&|\|\||;|\|")
-_INSTALLISH = re.compile(
-    r"\b(pip3?|uv|poetry|conda|mamba|micromamba|pipx|apt(-get)?|npm|yarn|pdm|brew|choco)\b"
-    r".*\b(install|add|sync)\b",
+#: A training run cut short to check that the code runs, not to produce a model.
+_SMOKE = re.compile(
+    r"\bsmoke\b|--(smoke[\w-]*|fast[-_]dev[-_]run|dry[-_]run|quick|ci[-_]mode)\b"
+    r"|--(epochs?|max[-_]epochs|max[-_]steps|n[-_]epochs|num[-_]epochs)[= ]1\b",
     _I,
 )
-_ECHOISH = re.compile(r"^\s*(echo|printf|cat|#)\b", _I)
+_DEPLOY_NAME = re.compile(r"deploy|release", _I)
+_PROD = re.compile(r"(^|[^a-z])prod(uction)?([^a-z]|$)", _I)
 
 
-def _segments(text: str) -> list[str]:
-    return [s for s in _SEGMENTS.split(text) if s.strip()]
+def _kinds(snap: RepoSnapshot, text: str) -> frozenset[str]:
+    """What a command does once its indirections (task runners, scripts, Python files,
+    job specs) are followed; see :mod:`mlops_factory._assess.collect.runs`."""
+    return resolve(snap, text).kinds
 
 
-@functools.lru_cache(maxsize=65_536)
-def _kinds(text: str) -> frozenset[str]:
-    """What a command does, computed once per distinct command text.
-
-    Kinds: build, test, train, deploy, deploy_hint, release, dispatch, drift, validate.
-    Echoed text is nothing; an install segment only counts as a build.
-    """
-    kinds: set[str] = set()
-    for seg in _segments(text):
-        if _ECHOISH.match(seg):
-            continue
-        if _BUILD.search(seg):
-            kinds.add("build")
-        if _INSTALLISH.search(seg):
-            continue
-        checks = (
-            ("test", _TEST),
-            ("deploy", _DEPLOY),
-            ("deploy_hint", _DEPLOY_HINT),
-            ("release", _RELEASE),
-            ("dispatch", _DISPATCH),
-            ("drift", _DRIFT),
-        )
-        kinds.update(kind for kind, rx in checks if rx.search(seg))
-        m = _TRAIN.search(seg)
-        if m and not _NOT_TRAIN.search(m.group(0)):
-            kinds.add("train")
-        if _validates(seg):
-            kinds.add("validate")
-    return frozenset(kinds)
-
-
-def _does(kind: str) -> Callable[[str], bool]:
+def _does(snap: RepoSnapshot, kind: str) -> Callable[[str], bool]:
     """A predicate: the command text does ``kind``."""
-    return lambda text: kind in _kinds(text)
+    return lambda text: kind in _kinds(snap, text)
 
 
 def _uses(step: Step, prefixes: tuple[str, ...]) -> bool:
@@ -258,6 +140,38 @@ def _first(job: Job, pred: Callable[[str], bool]) -> tuple[Step, Command] | None
     return None
 
 
+def _inert(model: CIModel, p: Pipeline, j: Job) -> str:
+    """Why the platform would not run this job by itself ('' when it would)."""
+    if p.inactive:
+        return p.inactive
+    triggers = model.job_triggers(p, j)
+    if not triggers:
+        return "nothing triggers it"
+    if all(t.kind == "manual" for t in triggers):
+        return "it only runs when started by hand"
+    if all(t.kind == "manual" or _after_manual(model, t) for t in triggers):
+        return "it only runs after a pipeline that is started by hand"
+    return ""
+
+
+def _after_manual(model: CIModel, t: Trigger) -> bool:
+    """A ``workflow_run`` chain whose upstream workflows only a person starts."""
+    if t.event != "workflow_run":
+        return False
+    names = {n.strip().lower() for n in t.detail.split(",") if n.strip()}
+    ups = [p for p in model.pipelines if p.provider == "github" and p.name.lower() in names]
+    return bool(ups) and all(
+        all(x.kind == "manual" for x in model.effective_triggers(u)) for u in ups
+    )
+
+
+def _marked(ev: Evidence, reason: str) -> Evidence:
+    """Evidence made weak, with the reason, when the job would not run by itself."""
+    if not reason:
+        return ev
+    return Evidence(ev.path, ev.line, ev.snippet, f"{ev.note} ({reason})", True)
+
+
 def _outside_pr(model: CIModel, p: Pipeline, j: Job) -> bool:
     """The job runs on something other than pull requests."""
     return any(t.kind != "pull_request" for t in model.job_triggers(p, j))
@@ -271,7 +185,7 @@ class _Hit:
     weak: bool = False
 
 
-def _deploy_hit(p: Pipeline, j: Job) -> _Hit | None:
+def _deploy_hit(snap: RepoSnapshot, p: Pipeline, j: Job) -> _Hit | None:
     """Where the job deploys (strongest evidence first), or None."""
     for step in j.active_steps:
         if _uses(step, _DEPLOY_ACTIONS) or _uses(step, _DEPLOY_TASKS):
@@ -279,7 +193,7 @@ def _deploy_hit(p: Pipeline, j: Job) -> _Hit | None:
         if _uses(step, ("docker/build-push-action",)) and step.input("push").lower() == "true":
             return _Hit(step.path, step.line, f"{_who(p, j)} pushes an image ({step.uses})")
         for cmd in step.commands:
-            if "deploy" in _kinds(cmd.text):
+            if "deploy" in _kinds(snap, cmd.text):
                 return _Hit(step.path, cmd.line, f"{_who(p, j)} deploys")
     if j.deployment:
         what = "Azure deployment job" if p.provider == "azure" else "deployment job"
@@ -288,7 +202,7 @@ def _deploy_hit(p: Pipeline, j: Job) -> _Hit | None:
             j.environment_line or j.line,
             f"{p.title} {what} '{j.title}' targets environment '{j.environment}'",
         )
-    hint = _first(j, _does("deploy_hint"))
+    hint = _first(j, _does(snap, "deploy_hint"))
     if hint is not None:
         return _Hit(
             hint[0].path,
@@ -314,20 +228,31 @@ def _deploy_hit(p: Pipeline, j: Job) -> _Hit | None:
     return None
 
 
-def _release_hit(p: Pipeline, j: Job) -> _Hit | None:
+def _through(snap: RepoSnapshot, text: str, kind: str) -> str:
+    """`` through make test (Makefile:3)``: where an indirection led, for the note."""
+    ran = resolve(snap, text).first(kind)
+    if ran is None or not ran.via:
+        return ""
+    return f" through {' -> '.join(ran.via)} ({ran.path}:{ran.line})"
+
+
+def _release_hit(snap: RepoSnapshot, p: Pipeline, j: Job) -> _Hit | None:
     for step in j.active_steps:
         if _uses(step, _RELEASE_ACTIONS) or step.uses.lower().startswith("githubrelease@"):
             return _Hit(step.path, step.line, f"{_who(p, j)} publishes a release ({step.uses})")
         for cmd in step.commands:
-            if "release" in _kinds(cmd.text):
+            if "release" in _kinds(snap, cmd.text):
                 return _Hit(step.path, cmd.line, f"{_who(p, j)} publishes a release")
     return None
 
 
-def _train_hit(p: Pipeline, j: Job) -> _Hit | None:
-    found = _first(j, _does("train"))
+def _train_hit(snap: RepoSnapshot, p: Pipeline, j: Job) -> _Hit | None:
+    found = _first(j, _does(snap, "train"))
     if found is not None:
-        return _Hit(found[0].path, found[1].line, f"{_who(p, j)} runs training")
+        note = f"{_who(p, j)} runs training" + _through(snap, found[1].text, "train")
+        if _SMOKE.search(found[1].text) or _SMOKE.search(f"{j.title} {found[0].name}"):
+            return _Hit(found[0].path, found[1].line, note + " (a smoke run)", weak=True)
+        return _Hit(found[0].path, found[1].line, note)
     if _TRAIN_NAME.search(j.title) and j.active_steps:
         return _Hit(
             j.path,
@@ -346,15 +271,17 @@ def _train_hit(p: Pipeline, j: Job) -> _Hit | None:
     return None
 
 
-def _pipeline_trains(model: CIModel, path: str, seen: frozenset[str] = frozenset()) -> bool:
+def _pipeline_trains(
+    snap: RepoSnapshot, model: CIModel, path: str, seen: frozenset[str] = frozenset()
+) -> bool:
     """Some active job of the pipeline at ``path`` (or a pipeline it calls) trains."""
     pipeline = model.by_path(path)
     if pipeline is None or path in seen:
         return False
     for j in pipeline.active_jobs:
-        hit = _train_hit(pipeline, j)
+        hit = _train_hit(snap, pipeline, j)
         if (hit is not None and not hit.weak) or (
-            j.calls and _pipeline_trains(model, j.calls, seen | {path})
+            j.calls and _pipeline_trains(snap, model, j.calls, seen | {path})
         ):
             return True
     return False
@@ -371,7 +298,8 @@ def _trigger_text(t: Trigger) -> str:
 def _automatic_release_trigger(t: Trigger) -> tuple[bool, bool]:
     """(fires automatically on main or tags, only weakly known)."""
     if t.kind == "tag" or t.on_main:
-        return True, t.implicit and t.event == "scm"
+        # Jenkins SCM polling and platform-side triggers (CodeBuild, Cloud Build) are assumed.
+        return True, t.implicit and t.event in ("scm", "external")
     if t.kind == "dispatch" and t.event in ("workflow_run", "resources.pipelines"):
         # Chained after another pipeline: automatic; on main only if its filter says so.
         return True, not (t.branches and covers_main(t.branches, t.exclude))
@@ -382,7 +310,9 @@ def _automatic_release_trigger(t: Trigger) -> tuple[bool, bool]:
 
 
 @signal(
-    "ci_config", "A CI pipeline (GitHub Actions, Azure Pipelines, GitLab CI, Jenkins) defines jobs."
+    "ci_config",
+    "A CI pipeline (GitHub Actions, Azure Pipelines, GitLab CI, Jenkins, Cloud Build, CodeBuild,"
+    " CodePipeline, CircleCI, Bitbucket, Travis, Drone, Tekton, Argo Workflows) defines jobs.",
 )
 def ci_config(snap: RepoSnapshot) -> SignalResult:
     """One evidence per pipeline file with at least one active job, naming the provider."""
@@ -394,7 +324,7 @@ def ci_config(snap: RepoSnapshot) -> SignalResult:
         first = jobs[0]
         line = first.line if first.path == p.path else 1
         note = f"{p.title} pipeline '{p.name}' defines {len(jobs)} active job(s)"
-        evidence.append(_ev(snap, p.path, line, note))
+        evidence.append(_marked(_ev(snap, p.path, line, note), p.inactive))
     return result("ci_config", evidence)
 
 
@@ -402,15 +332,18 @@ def ci_config(snap: RepoSnapshot) -> SignalResult:
 def ci_builds(snap: RepoSnapshot) -> SignalResult:
     """Install, build, lint or type-check commands (``pip install``, ``docker build``, ``ruff``)."""
     evidence: list[Evidence] = []
-    for p, j in _active(load_ci(snap)):
-        found = _first(j, _does("build"))
+    model = load_ci(snap)
+    for p, j in _active(model):
+        found = _first(j, _does(snap, "build"))
         if found is not None:
             note = f"{_who(p, j)} installs, builds or lints the code"
-            evidence.append(_ev(snap, found[0].path, found[1].line, note))
+            ev = _ev(snap, found[0].path, found[1].line, note)
+            evidence.append(_marked(ev, _inert(model, p, j)))
             continue
         for step in j.active_steps:
             if _uses(step, ("docker/build-push-action", "docker/bake-action")):
-                evidence.append(_ev(snap, step.path, step.line, f"{_who(p, j)} builds an image"))
+                ev = _ev(snap, step.path, step.line, f"{_who(p, j)} builds an image")
+                evidence.append(_marked(ev, _inert(model, p, j)))
                 break
     return result("ci_builds", evidence)
 
@@ -419,11 +352,13 @@ def ci_builds(snap: RepoSnapshot) -> SignalResult:
 def ci_runs_tests(snap: RepoSnapshot) -> SignalResult:
     """Test runners (pytest, unittest, tox, nox, ``make test``); installing pytest is not one."""
     evidence: list[Evidence] = []
-    for p, j in _active(load_ci(snap)):
-        found = _first(j, _does("test"))
+    model = load_ci(snap)
+    for p, j in _active(model):
+        found = _first(j, _does(snap, "test"))
         if found is not None:
-            note = f"{_who(p, j)} runs tests"
-            evidence.append(_ev(snap, found[0].path, found[1].line, note))
+            note = f"{_who(p, j)} runs tests" + _through(snap, found[1].text, "test")
+            ev = _ev(snap, found[0].path, found[1].line, note)
+            evidence.append(_marked(ev, _inert(model, p, j)))
     return result("ci_runs_tests", evidence)
 
 
@@ -431,10 +366,12 @@ def ci_runs_tests(snap: RepoSnapshot) -> SignalResult:
 def ci_trains(snap: RepoSnapshot) -> SignalResult:
     """Training commands; a job or step only *named* like training is weak evidence."""
     evidence: list[Evidence] = []
-    for p, j in _active(load_ci(snap)):
-        hit = _train_hit(p, j)
+    model = load_ci(snap)
+    for p, j in _active(model):
+        hit = _train_hit(snap, p, j)
         if hit is not None:
-            evidence.append(_ev(snap, hit.path, hit.line, hit.note, hit.weak))
+            ev = _ev(snap, hit.path, hit.line, hit.note, hit.weak)
+            evidence.append(_marked(ev, _inert(model, p, j)))
     return result("ci_trains", evidence)
 
 
@@ -446,9 +383,10 @@ def ci_deploys(snap: RepoSnapshot) -> SignalResult:
     for p, j in _active(model):
         if not _outside_pr(model, p, j):
             continue
-        hit = _deploy_hit(p, j)
+        hit = _deploy_hit(snap, p, j)
         if hit is not None:
-            evidence.append(_ev(snap, hit.path, hit.line, hit.note, hit.weak))
+            ev = _ev(snap, hit.path, hit.line, hit.note, hit.weak)
+            evidence.append(_marked(ev, _inert(model, p, j)))
     return result("ci_deploys", evidence)
 
 
@@ -458,14 +396,15 @@ def ci_environments(snap: RepoSnapshot) -> SignalResult:
     model = load_ci(snap)
     seen: dict[str, Evidence] = {}
     for p, j in _active(model):
-        if _deploy_hit(p, j) is None:
+        if _deploy_hit(snap, p, j) is None:
             continue
         for env in model.environments(p, j):
             key = env.strip().lower()
             if not key or "${{" in key or key in seen:
                 continue
             note = f"{_who(p, j)} deploys to environment '{env.strip()}'"
-            seen[key] = _ev(snap, j.path, j.environment_line or j.line, note)
+            ev = _ev(snap, j.path, j.environment_line or j.line, note)
+            seen[key] = _marked(ev, p.inactive)
     evidence = list(seen.values())
     return result("ci_environments", evidence, found=len(evidence) >= 2)
 
@@ -506,14 +445,22 @@ def ci_manual_approval(snap: RepoSnapshot) -> SignalResult:
             if j.manual and (
                 j.deployment
                 or _DEPLOY_NAME.search(f"{j.title} {j.stage}")
-                or _deploy_hit(p, j) is not None
+                or _deploy_hit(snap, p, j) is not None
             ):
                 note = f"{_who(p, j)} deploys only when started by a person (when: manual)"
                 evidence.append(_ev(snap, j.path, j.line, note))
-        else:
+        elif p.provider == "jenkins":
             for step in j.approval_steps:
                 note = f"{_who(p, j)} waits for a person (input step)"
                 evidence.append(_ev(snap, step.path, step.line, note))
+        else:
+            # CodePipeline/CircleCI approvals, Bitbucket manual deployment steps, Drone promote.
+            for step in j.approval_steps:
+                note = f"{_who(p, j)} waits for a person's approval ({step.uses})"
+                evidence.append(_marked(_ev(snap, step.path, step.line, note), p.inactive))
+            if j.manual and (j.deployment or _deploy_hit(snap, p, j) is not None):
+                note = f"{_who(p, j)} deploys only when a person starts it"
+                evidence.append(_marked(_ev(snap, j.path, j.line, note), p.inactive))
     return result("ci_manual_approval", evidence)
 
 
@@ -528,7 +475,7 @@ def ci_schedule(snap: RepoSnapshot) -> SignalResult:
             if t.kind == "schedule":
                 when = f" (cron '{t.detail}')" if t.detail else ""
                 note = f"{p.title} pipeline '{p.name}' runs on a schedule{when}"
-                evidence.append(_ev(snap, t.path, t.line, note))
+                evidence.append(_marked(_ev(snap, t.path, t.line, note), p.inactive))
     return result("ci_schedule", evidence)
 
 
@@ -542,7 +489,7 @@ def ci_release_on_tag_or_main(snap: RepoSnapshot) -> SignalResult:
     evidence: list[Evidence] = []
     seen: set[tuple[str, int]] = set()
     for p, j in _active(model):
-        hit = _deploy_hit(p, j) or _release_hit(p, j)
+        hit = _deploy_hit(snap, p, j) or _release_hit(snap, p, j)
         if hit is None:
             continue
         for t in model.job_triggers(p, j):
@@ -558,8 +505,69 @@ def ci_release_on_tag_or_main(snap: RepoSnapshot) -> SignalResult:
             note = f"{_who(p, j)} deploys or releases automatically on {how or _trigger_text(t)}"
             if t.kind == "push" and t.implicit and p.provider == "jenkins":
                 note += " (assuming the Jenkins job builds on SCM changes)"
-            evidence.append(_ev(snap, path, line, note, weak or hit.weak))
+            ev = _ev(snap, path, line, note, weak or hit.weak)
+            evidence.append(_marked(ev, p.inactive))
     return result("ci_release_on_tag_or_main", evidence)
+
+
+_RELEASE_BRANCH = re.compile(r"^(main|master|release[\w/*.-]*|prod\w*|production)$", _I)
+
+
+def _promotion_trigger(t: Trigger) -> bool:
+    """A trigger that is no pull request and no person: main/release pushes, tags,
+    schedules, chained runs and events."""
+    if t.kind in ("pull_request", "manual", "call"):
+        return False
+    if t.kind == "push":
+        return t.on_main or any(_RELEASE_BRANCH.match(b) for b in t.branches)
+    return True
+
+
+@signal(
+    "ci_promotes_model",
+    "CI, on a push to main or a release branch, a tag, a schedule or an event (not a pull "
+    "request), registers or promotes a model or deploys a model endpoint.",
+)
+def ci_promotes_model(snap: RepoSnapshot) -> SignalResult:
+    """Registry promotions (stage transitions, aliases), model endpoint deployments and
+    registrations, found through scripts, Python files and job specs CI runs."""
+    model = load_ci(snap)
+    evidence: list[Evidence] = []
+    for p, j in _active(model):
+        triggers = [t for t in model.job_triggers(p, j) if _promotion_trigger(t)]
+        if not triggers:
+            continue
+        when = _trigger_text(triggers[0]) if triggers[0].kind != "schedule" else "a schedule"
+        hits = [h for step in j.active_steps if (h := _promotion_in(snap, step)) is not None]
+        if not hits:
+            continue
+        step, cmd, ran, what, weak = min(hits, key=lambda h: h[4])
+        reason = _inert(model, p, j)
+        note = f"{_who(p, j)} {what} on {when}"
+        evidence.append(_marked(_ev(snap, step.path, cmd.line, note, weak), reason))
+        if ran is not None and ran.path != step.path:
+            how = " -> ".join(ran.via)
+            ev = _ev(snap, ran.path, ran.line, f"reached from CI through {how}", weak)
+            evidence.append(_marked(ev, reason))
+    return result("ci_promotes_model", evidence)
+
+
+_PROMOTION = (
+    ("promote", "promotes a model in the registry", False),
+    ("deploy_model", "deploys a model endpoint", False),
+    ("register", "registers a model", True),
+)
+
+
+def _promotion_in(
+    snap: RepoSnapshot, step: Step
+) -> tuple[Step, Command, Ran | None, str, bool] | None:
+    for kind, what, weak in _PROMOTION:
+        for cmd in step.commands:
+            res = resolve(snap, cmd.text)
+            if kind in res.kinds:
+                return step, cmd, res.first(kind), what, weak
+    return None
 
 
 @signal(
@@ -576,7 +584,7 @@ def ci_model_validation(snap: RepoSnapshot) -> SignalResult:
         hit: _Hit | None = None
         for step in j.active_steps:
             for cmd in step.commands:
-                if "validate" in _kinds(cmd.text):
+                if "validate" in _kinds(snap, cmd.text):
                     hit = _Hit(step.path, cmd.line, f"{_who(p, j)} validates the model")
                     break
             if hit is None and _validation_name(step.name):
@@ -596,18 +604,11 @@ def ci_model_validation(snap: RepoSnapshot) -> SignalResult:
     return result("ci_model_validation", evidence)
 
 
-def _validates(seg: str) -> bool:
-    """One command segment runs a model validation (not infra/config/data validation)."""
-    if not _VALIDATION.search(seg) or not _RUNNER.search(seg):
-        return False
-    return not (_NOT_MODEL_VALIDATION.search(seg) and not _MODEL_WORDS.search(seg))
-
-
 def _validation_name(name: str) -> bool:
     """A step/job name that says it validates a model ("Evaluate", "Compare with champion")."""
     if not name or not _VALIDATION.search(name):
         return False
-    return bool(_MODEL_WORDS.search(name) or _MODEL_VALIDATION_WORDS.search(name))
+    return bool(MODEL_WORDS.search(name) or _MODEL_VALIDATION_WORDS.search(name))
 
 
 # ---------------------------------------------------------------------- retraining
@@ -622,7 +623,7 @@ def scheduled_retraining(snap: RepoSnapshot) -> SignalResult:
         schedules = [t for t in model.job_triggers(p, j) if t.kind == "schedule"]
         if not schedules:
             continue
-        hit = _train_hit(p, j)
+        hit = _train_hit(snap, p, j)
         if hit is None:
             continue
         cron = next((t.detail for t in schedules if t.detail), "")
@@ -631,8 +632,22 @@ def scheduled_retraining(snap: RepoSnapshot) -> SignalResult:
         evidence.append(_ev(snap, hit.path, hit.line, note, hit.weak))
     ci_paths = {src for p in model.pipelines for src in p.sources}
     evidence.extend(_azureml_schedules(snap, ci_paths))
+    evidence.extend(_iac_schedules(snap))
     evidence.extend(_airflow_schedules(snap))
     return result("scheduled_retraining", evidence)
+
+
+def _iac_schedules(snap: RepoSnapshot) -> list[Evidence]:
+    """Schedules declared as infrastructure code that start a training pipeline."""
+    from mlops_factory._assess.collect.iacquery import scheduled_training
+
+    out: list[Evidence] = []
+    for chain in scheduled_training(snap):
+        first, last = chain.chain[0], chain.chain[-1]
+        what = "code that starts training" if chain.code[0] else last.type
+        note = f"{first.format} schedule {first.type} starts {what}"
+        out.append(Evidence(first.path, first.line, first.snippet, note))
+    return out
 
 
 def _azureml_schedules(snap: RepoSnapshot, ci_paths: set[str]) -> list[Evidence]:
@@ -692,20 +707,11 @@ def _scalars(value: object, depth: int) -> list[str]:
     return [str(value)] if value is not None else []
 
 
-def _is_test_path(path: str) -> bool:
-    slashed = "/" + path
-    if "/tests/" in slashed or "/test/" in slashed:
-        return True
-    name = slashed.rsplit("/", 1)[-1]
-    return name.startswith("test_") or name.endswith("_test.py")
-
-
 @dataclass(frozen=True, slots=True)
 class _Candidates:
     """Non-CI files the retraining signals may read, selected by path in one pass."""
 
     schedule_yaml: tuple[str, ...]
-    dag_modules: tuple[str, ...]
 
 
 def _candidates(snap: RepoSnapshot) -> _Candidates:
@@ -713,45 +719,36 @@ def _candidates(snap: RepoSnapshot) -> _Candidates:
     if isinstance(cached, _Candidates):
         return cached
     schedules: list[str] = []
-    dags: list[str] = []
     for entry in snap.files:
         path = entry.path
-        if path.endswith(".py"):
-            if "dag" in path.lower() and not _is_test_path(path):
-                dags.append(path)
-        elif path.endswith((".yml", ".yaml")) and "schedule" in path.lower():
+        if path.endswith((".yml", ".yaml")) and "schedule" in path.lower():
             schedules.append(path)
-    found = _Candidates(tuple(schedules), tuple(dags))
+    found = _Candidates(tuple(schedules))
     snap.cache["ci.candidates"] = found
     return found
 
 
 def _airflow_schedules(snap: RepoSnapshot) -> list[Evidence]:
-    """Airflow DAGs with a schedule whose tasks train (found by path, parsed with ast)."""
+    """Airflow DAGs with a schedule whose tasks train (through the Python index)."""
+    from mlops_factory._assess._pyindex import Ref, python_index
+
     out: list[Evidence] = []
-    for path in _candidates(snap).dag_modules:
-        text = snap.read_text(path)
-        if text is None or ("DAG" not in text and "@dag" not in text):
+    for pf in python_index(snap).files("source", words=("DAG", "dag")):
+        if not _mentions_training(pf):
             continue
-        if "train" not in text.lower():
-            continue
-        tree = _parse_python(snap, path, text)
-        if tree is None:
-            continue
-        live = list(_live_nodes(tree))
-        if not any(_mentions_training(n) for n in live):
-            continue
-        for node in live:
-            if not isinstance(node, ast.Call) or _call_name(node.func) not in ("DAG", "dag"):
+        for c in pf.calls:
+            if c.last not in ("DAG", "dag"):
                 continue
-            for kw in node.keywords:
-                if kw.arg in ("schedule", "schedule_interval", "timetable") and not (
-                    isinstance(kw.value, ast.Constant) and kw.value.value in (None, "None")
-                ):
-                    sched = ast.unparse(kw.value)[:40]
-                    note = f"Airflow DAG scheduled {sched} runs training"
-                    out.append(_ev(snap, path, node.lineno, note))
-                    break
+            for key in ("schedule", "schedule_interval", "timetable"):
+                if not c.has_kw(key):
+                    continue
+                value = c.kw(key)
+                if value is None or value == "None":
+                    continue
+                sched = value.name if isinstance(value, Ref) else repr(value)
+                note = f"Airflow DAG scheduled {(sched or 'by an expression')[:40]} runs training"
+                out.append(_ev(snap, pf.path, c.line, note))
+                break
     return out
 
 
@@ -770,26 +767,30 @@ def drift_triggered_retraining(snap: RepoSnapshot) -> SignalResult:
         evidence.extend(_drift_in_pipeline(snap, model, p))
     evidence.extend(_drift_workflow_run(snap, model))
     if not evidence:
+        from mlops_factory._assess.signals.infra import loop_evidence
+
+        evidence.extend(loop_evidence(snap))
+    if not evidence:
         evidence.extend(_drift_from_code(snap, model))
     return result("drift_triggered_retraining", evidence)
 
 
-def _is_drift_step(step: Step) -> bool:
+def _is_drift_step(snap: RepoSnapshot, step: Step) -> bool:
     return bool(
-        _DRIFT.search(f"{step.name} {step.id} {step.uses}")
-        or any("drift" in _kinds(c.text) for c in step.commands)
+        DRIFT.search(f"{step.name} {step.id} {step.uses}")
+        or any("drift" in _kinds(snap, c.text) for c in step.commands)
     )
 
 
-def _retrains(step: Step) -> bool:
-    return any(_kinds(c.text) & {"dispatch", "train"} for c in step.commands) or _uses(
+def _retrains(snap: RepoSnapshot, step: Step) -> bool:
+    return any(_kinds(snap, c.text) & {"dispatch", "train"} for c in step.commands) or _uses(
         step, _DISPATCH_ACTIONS
     )
 
 
-def _job_retrains(model: CIModel, j: Job) -> bool:
-    return any(_retrains(s) for s in j.active_steps) or bool(
-        j.calls and _pipeline_trains(model, j.calls)
+def _job_retrains(snap: RepoSnapshot, model: CIModel, j: Job) -> bool:
+    return any(_retrains(snap, s) for s in j.active_steps) or bool(
+        j.calls and _pipeline_trains(snap, model, j.calls)
     )
 
 
@@ -803,18 +804,18 @@ def _drift_in_pipeline(snap: RepoSnapshot, model: CIModel, p: Pipeline) -> list[
         for step in steps:
             if (
                 drift_seen
-                and _retrains(step)
+                and _retrains(snap, step)
                 and _refers_to_drift(step.condition, drift_ids, failure_counts=True)
             ):
                 note = f"{_who(p, j)} retrains or dispatches training when the drift step says so"
                 out.append(_ev(snap, step.path, step.line, note))
                 return out
-            if _is_drift_step(step):
+            if _is_drift_step(snap, step):
                 drift_seen = True
                 if step.id:
                     drift_ids.append(step.id)
                 # One script that computes drift, then dispatches or trains.
-                after = _after_drift(step)
+                after = _after_drift(snap, step)
                 if after is not None:
                     note = f"{_who(p, j)} computes drift, then dispatches or runs training"
                     out.append(_ev(snap, step.path, after.line, note))
@@ -822,7 +823,7 @@ def _drift_in_pipeline(snap: RepoSnapshot, model: CIModel, p: Pipeline) -> list[
         if drift_seen:
             drift_jobs.add(j.id)
     for j in p.active_jobs:
-        if j.id in drift_jobs or not _job_retrains(model, j):
+        if j.id in drift_jobs or not _job_retrains(snap, model, j):
             continue
         needs_drift = bool(set(j.needs) & drift_jobs)
         if _refers_to_drift(j.condition, sorted(drift_jobs), failure_counts=needs_drift) and (
@@ -834,14 +835,14 @@ def _drift_in_pipeline(snap: RepoSnapshot, model: CIModel, p: Pipeline) -> list[
     return out
 
 
-def _after_drift(step: Step) -> Command | None:
+def _after_drift(snap: RepoSnapshot, step: Step) -> Command | None:
     """A dispatch or training command that follows a drift command in the same script."""
     drift = False
     for cmd in step.commands:
-        for seg in _segments(cmd.text):
-            if drift and _kinds(seg) & {"dispatch", "train"}:
+        for seg in segments(cmd.text):
+            if drift and _kinds(snap, seg) & {"dispatch", "train"}:
                 return cmd
-            if _DRIFT.search(seg) and not _INSTALLISH.search(seg):
+            if DRIFT.search(seg) and not INSTALLISH.search(seg):
                 drift = True
     return None
 
@@ -867,10 +868,10 @@ def _drift_workflow_run(snap: RepoSnapshot, model: CIModel) -> list[Evidence]:
         p.name.lower()
         for p in model.pipelines
         if p.provider == "github"
-        and any(_is_drift_step(s) for j in p.active_jobs for s in j.active_steps)
+        and any(_is_drift_step(snap, s) for j in p.active_jobs for s in j.active_steps)
     }
     for p in model.pipelines:
-        if not _pipeline_trains(model, p.path):
+        if not _pipeline_trains(snap, model, p.path):
             continue
         for t in p.triggers:
             if t.event != "workflow_run":
@@ -892,14 +893,13 @@ _CODE_DISPATCH = (
     (re.compile(r"/trigger/pipeline\b|/api/v4/projects/.*/pipeline"), "gitlab"),
     (re.compile(r"buildWithParameters|/job/[^/]+/build\b"), "jenkins"),
 )
-_CODE_PREFILTER = ("dispatch", "workflow", "_apis/", "trigger/pipeline", "pipelines", "build")
 
 
 def _drift_from_code(snap: RepoSnapshot, model: CIModel) -> list[Evidence]:
     """A dispatchable training pipeline plus code that dispatches it when drift is found."""
     targets: dict[str, tuple[Pipeline, Trigger | None]] = {}
     for p in model.pipelines:
-        if p.provider in targets or not p.active_jobs or not _pipeline_trains(model, p.path):
+        if p.provider in targets or not p.active_jobs or not _pipeline_trains(snap, model, p.path):
             continue
         if p.provider == "github":
             t = next(
@@ -938,118 +938,49 @@ def _drift_from_code(snap: RepoSnapshot, model: CIModel) -> list[Evidence]:
 
 def _python_dispatchers(snap: RepoSnapshot) -> list[tuple[str, str, int]]:
     """(provider, path, line) of pipeline dispatches in non-test modules that compute drift."""
+    from mlops_factory._assess._pyindex import python_index
+
     key = "ci.drift_dispatch"
     cached = snap.cache.get(key)
     if isinstance(cached, list):
         return cached
     found: list[tuple[str, str, int]] = []
-    for entry in snap.files:
-        path = entry.path
-        if not path.endswith(".py") or _is_test_path(path):
+    for pf in python_index(snap).files(
+        "source", where=lambda words: any(DRIFT.search(w) or w == "psi" for w in words)
+    ):
+        if not any(DRIFT.search(n) or n == "psi" for n in _names(pf)):
             continue
-        text = snap.read_text(path)
-        if text is None:
-            continue
-        low = text.lower()
-        if not _DRIFT.search(low) or not any(k in low for k in _CODE_PREFILTER):
-            continue
-        tree = _parse_python(snap, path, text)
-        if tree is None:
-            continue
-        live = list(_live_nodes(tree))
-        if not any(_mentions_drift(n) for n in live):
-            continue
-        hit = _dispatch_in(live)
+        hit = _dispatch_in(pf)
         if hit is not None:
-            found.append((hit[0], path, hit[1]))
+            found.append((hit[0], pf.path, hit[1]))
     snap.cache[key] = found
     return found
 
 
-def _dispatch_in(nodes: list[ast.AST]) -> tuple[str, int] | None:
-    for node in nodes:
-        if isinstance(node, ast.Call):
-            name = _call_name(node.func)
-            if name in ("create_dispatch", "create_repository_dispatch"):
-                return "github", node.lineno
-            words = [
-                a.value
-                for a in ast.walk(node)
-                if isinstance(a, ast.Constant) and isinstance(a.value, str)
-            ]
-            joined = " ".join(words)
-            for rx, provider in _CODE_DISPATCH:
-                if rx.search(joined):
-                    return provider, node.lineno
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            value = node.value
-            if isinstance(value, ast.Constant | ast.JoinedStr):
-                words = [
-                    a.value
-                    for a in ast.walk(value)
-                    if isinstance(a, ast.Constant) and isinstance(a.value, str)
-                ]
-                for rx, provider in _CODE_DISPATCH:
-                    if rx.search(" ".join(words)):
-                        return provider, node.lineno
+def _names(pf: PyFile) -> Iterator[str]:
+    """Identifiers the code uses: called names, definitions, imports and assignments."""
+    for c in pf.calls:
+        yield from c.name.split(".")
+    yield from (d.name for d in pf.defs)
+    yield from (part for module in pf.imports for part in module.split("."))
+    yield from (a.target.rsplit(".", 1)[-1] for a in pf.assigns)
+
+
+def _dispatch_in(pf: PyFile) -> tuple[str, int] | None:
+    for c in pf.calls:
+        if c.last in ("create_dispatch", "create_repository_dispatch"):
+            return "github", c.line
+    for text, line in pf.strings:
+        for rx, provider in _CODE_DISPATCH:
+            if rx.search(text):
+                return provider, line
     return None
 
 
-def _mentions_drift(node: ast.AST) -> bool:
-    if isinstance(node, ast.Name):
-        return bool(_DRIFT.search(node.id)) or node.id == "psi"
-    if isinstance(node, ast.Attribute):
-        return bool(_DRIFT.search(node.attr))
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        return bool(_DRIFT.search(node.name)) or node.name == "psi"
-    if isinstance(node, ast.alias):
-        return bool(_DRIFT.search(node.name))
-    return False
-
-
-def _mentions_training(node: ast.AST) -> bool:
-    text = ""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        text = node.value
-    elif isinstance(node, ast.Name):
-        text = node.id
-    elif isinstance(node, ast.Attribute):
-        text = node.attr
-    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        text = node.name
-    return "train" in text.lower()
-
-
-def _call_name(func: ast.AST) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
-
-
-def _live_nodes(tree: ast.AST) -> Iterator[ast.AST]:
-    """Every node except code under ``if False:``/``if 0:`` and docstrings."""
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Constant) and not node.test.value:
-            stack.extend(node.orelse)
-            continue
-        if (
-            isinstance(node, ast.Expr)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
-
-
-def _parse_python(snap: RepoSnapshot, path: str, text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        snap.record_unreadable(path, f"invalid Python: {first}")
-        return None
+def _mentions_training(pf: PyFile) -> bool:
+    """The module names training: a string, a definition or a called name."""
+    return (
+        any("train" in t.lower() for t, _line in pf.strings)
+        or any("train" in d.name.lower() for d in pf.defs)
+        or any("train" in c.name.lower() for c in pf.calls)
+    )

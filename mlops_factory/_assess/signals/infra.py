@@ -1,432 +1,58 @@
-"""Infrastructure signals (IaC, environments, containers, managed compute) and the
-file-format readers other signal modules share: non-CI YAML, Azure ML specs,
-Terraform/Bicep/ARM resources, Kubernetes manifests, Dockerfiles, scripts.
+"""Infrastructure signals: IaC, what the IaC graph closes (the retraining loop,
+prediction capture, model monitoring), environments, containers, managed compute.
 
-Formats are parsed, not grepped: YAML with PyYAML (through the snapshot, so a
-broken file is recorded once), Terraform and Bicep by tokenising blocks after
-stripping comments and strings, Dockerfiles line by line with continuations.
+The readers live in the collect stage (:mod:`mlops_factory._assess.collect.files`
+for YAML, scripts and Dockerfiles, :mod:`mlops_factory._assess.collect.iac` for the
+resource graph); the names other signal modules import from here are re-exported.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
 
+from mlops_factory._assess.collect.files import (
+    DockerInstruction,
+    YamlDoc,
+    azureml_docs,
+    azureml_kind,
+    find_line,
+    is_ci_path,
+    is_dockerfile,
+    k8s_docs,
+    makefile_targets,
+    parse_dockerfile,
+    script_lines,
+    snippet,
+    walk_data,
+    yaml_docs,
+    yaml_files,
+)
+from mlops_factory._assess.collect.iac import IacResource, Resource, iac_resources
 from mlops_factory._assess.model import Evidence, SignalResult
 from mlops_factory._assess.signals import result, signal
-from mlops_factory._assess.snapshot import FileEntry, RepoSnapshot
+from mlops_factory._assess.snapshot import RepoSnapshot
 
-# ------------------------------------------------------------------ shared readers
-
-_CI_PATH = re.compile(
-    r"^(?:\.github/workflows/|\.gitlab-ci\.ya?ml$|\.gitlab/ci/|azure-pipelines[^/]*\.ya?ml$"
-    r"|[^/]*\.azure-pipelines\.ya?ml$|\.azure-pipelines/|\.azuredevops/|\.pipelines/"
-    r"|\.circleci/|bitbucket-pipelines\.ya?ml$|\.buildkite/)"
-)
-_TEMPLATE = re.compile(r"(?<!\$)\{\{|\{%")
-_MAX_NODES = 200_000
-
-
-def is_ci_path(path: str) -> bool:
-    """CI configuration files (read by the CI signals, not here)."""
-    return bool(_CI_PATH.match(path))
-
-
-def snippet(line: str) -> str:
-    return line.strip()[:120]
-
-
-def find_line(text: str, pattern: str | re.Pattern[str], start: int = 1) -> tuple[int, str]:
-    """The first non-comment line (1-based, from ``start``) matching ``pattern``."""
-    rx = re.compile(pattern) if isinstance(pattern, str) else pattern
-    lines = text.splitlines()
-    for number in range(max(start, 1), len(lines) + 1):
-        line = lines[number - 1]
-        if line.lstrip().startswith(("#", "//")):
-            continue
-        if rx.search(line):
-            return number, snippet(line)
-    return (1, snippet(lines[0])) if lines else (1, "")
-
-
-@dataclass(frozen=True, slots=True)
-class YamlDoc:
-    """One YAML document that is a mapping, with the text of its file."""
-
-    path: str
-    doc: dict[str, Any]
-    text: str
-
-    def line(self, pattern: str | re.Pattern[str]) -> tuple[int, str]:
-        return find_line(self.text, pattern)
-
-    def evidence(self, pattern: str, note: str, *, weak: bool = False) -> Evidence:
-        line, snip = self.line(pattern)
-        return Evidence(self.path, line, snip, note, weak=weak)
-
-
-def yaml_files(snap: RepoSnapshot) -> list[FileEntry]:
-    """Non-CI, non-template YAML files (templates are not YAML until rendered)."""
-    cached: list[FileEntry] | None = snap.cache.get("infra_yaml_files")
-    if cached is None:
-        cached = [
-            e
-            for e in snap.by_suffix(".yml", ".yaml")
-            if not is_ci_path(e.path) and "/templates/" not in f"/{e.path}"
-        ]
-        snap.cache["infra_yaml_files"] = cached
-    return cached
-
-
-def yaml_docs(snap: RepoSnapshot, *needles: str) -> Iterator[YamlDoc]:
-    """Mapping documents of YAML files whose text contains any of ``needles``."""
-    for entry in yaml_files(snap):
-        text = snap.read_text(entry.path)
-        if not text or (needles and not any(n in text for n in needles)):
-            continue
-        if _TEMPLATE.search(text):
-            continue
-        for doc in snap.yaml(entry.path) or ():
-            if isinstance(doc, dict):
-                yield YamlDoc(entry.path, doc, text)
-
-
-def walk_data(data: Any) -> Iterator[tuple[Any, Any]]:
-    """(key, value) pairs of every mapping in nested YAML/JSON data, bounded."""
-    stack = [data]
-    seen: set[int] = set()
-    budget = _MAX_NODES
-    while stack and budget > 0:
-        node = stack.pop()
-        budget -= 1
-        if id(node) in seen:  # YAML anchors can build shared or recursive nodes
-            continue
-        if isinstance(node, dict):
-            seen.add(id(node))
-            for key, value in node.items():
-                yield key, value
-                if isinstance(value, dict | list):
-                    stack.append(value)
-        elif isinstance(node, list):
-            seen.add(id(node))
-            stack.extend(v for v in node if isinstance(v, dict | list))
-
-
-_AML_KINDS = {
-    "commandjob": "command_job",
-    "pipelinejob": "pipeline_job",
-    "sweepjob": "sweep_job",
-    "sparkjob": "spark_job",
-    "managedonlineendpoint": "online_endpoint",
-    "kubernetesonlineendpoint": "online_endpoint",
-    "managedonlinedeployment": "online_deployment",
-    "kubernetesonlinedeployment": "online_deployment",
-    "batchendpoint": "batch_endpoint",
-    "batchdeployment": "batch_deployment",
-    "modelbatchdeployment": "batch_deployment",
-    "pipelinecomponentbatchdeployment": "batch_deployment",
-    "data": "data",
-    "model": "model",
-    "amlcompute": "compute",
-    "computeinstance": "compute",
-    "kubernetescompute": "compute",
-    "schedule": "schedule",
-    "commandcomponent": "component",
-    "pipelinecomponent": "component",
-    "parallelcomponent": "component",
-    "environment": "environment",
-}
-_AML_TYPES = {
-    "pipeline": "pipeline_job",
-    "command": "command_job",
-    "sweep": "sweep_job",
-    "amlcompute": "compute",
-    "uri_file": "data",
-    "uri_folder": "data",
-    "mltable": "data",
-}
-
-
-def azureml_kind(doc: dict[str, Any]) -> str | None:
-    """What an Azure ML v2 YAML spec defines (``pipeline_job``, ``online_endpoint``...)."""
-    schema = doc.get("$schema")
-    if isinstance(schema, str) and "azureml" in schema.lower():
-        name = schema.rstrip("/").rsplit("/", 1)[-1].lower()
-        name = name.removesuffix(".json").removesuffix(".schema")
-        return _AML_KINDS.get(name, "other")
-    kind = doc.get("type")
-    if not isinstance(kind, str):
-        return None
-    kind = kind.lower()
-    if kind == "pipeline" and isinstance(doc.get("jobs"), dict):
-        return "pipeline_job"
-    if kind == "command" and isinstance(doc.get("command"), str):
-        return "command_job" if doc.get("environment") or doc.get("code") else None
-    if kind in ("uri_file", "uri_folder", "mltable") and "path" in doc and "version" in doc:
-        return "data"
-    if kind == "amlcompute":
-        return "compute"
-    return None
-
-
-def azureml_docs(snap: RepoSnapshot) -> list[tuple[YamlDoc, str]]:
-    """Every Azure ML spec in the repo with its kind (cached)."""
-    cached: list[tuple[YamlDoc, str]] | None = snap.cache.get("infra_azureml")
-    if cached is None:
-        cached = []
-        for y in yaml_docs(snap, "azureml", "type:"):
-            kind = azureml_kind(y.doc)
-            if kind:
-                cached.append((y, kind))
-        snap.cache["infra_azureml"] = cached
-    return cached
-
-
-def k8s_docs(snap: RepoSnapshot) -> list[YamlDoc]:
-    """Kubernetes-style manifests: mapping documents with ``apiVersion`` and ``kind``."""
-    cached: list[YamlDoc] | None = snap.cache.get("infra_k8s")
-    if cached is None:
-        cached = [
-            y
-            for y in yaml_docs(snap, "apiVersion")
-            if isinstance(y.doc.get("apiVersion"), str)
-            and isinstance(y.doc.get("kind"), str)
-            and y.path.rsplit("/", 1)[-1] not in ("Chart.yaml", "Chart.yml")
-        ]
-        snap.cache["infra_k8s"] = cached
-    return cached
-
-
-_SCRIPT_SUFFIXES = (".sh", ".bash", ".ps1", ".mk")
-_SCRIPT_NAMES = ("Makefile", "makefile", "GNUmakefile", "justfile", "Taskfile.yml")
-
-
-def script_lines(snap: RepoSnapshot, *needles: str) -> Iterator[tuple[str, int, str]]:
-    """(path, line, text) of non-comment lines in shell scripts and Makefiles
-    containing any of ``needles``."""
-    entries = [*snap.by_suffix(*_SCRIPT_SUFFIXES), *snap.by_name(*_SCRIPT_NAMES)]
-    for entry, text in snap.iter_text(entries):
-        if not any(n in text for n in needles):
-            continue
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.lstrip().startswith("#"):
-                continue
-            if any(n in line for n in needles):
-                yield entry.path, number, line
-
-
-def makefile_targets(text: str) -> dict[str, tuple[int, list[str]]]:
-    """Makefile targets -> (line, recipe lines without comments)."""
-    targets: dict[str, tuple[int, list[str]]] = {}
-    current: list[str] | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("\t"):
-            body = line.strip()
-            if current is not None and body and not body.startswith("#"):
-                current.append(body)
-            continue
-        match = re.match(r"^([A-Za-z0-9_.\-/ ]+?)\s*::?(?!=)", line)
-        if match and not line.lstrip().startswith("#"):
-            current = []
-            for name in match.group(1).split():
-                targets.setdefault(name, (number, current))
-        elif line.strip() and not line.lstrip().startswith("#"):
-            current = None
-    return targets
-
-
-# ------------------------------------------------------------------ IaC parsing
-
-
-@dataclass(frozen=True, slots=True)
-class IacResource:
-    """One declared infrastructure resource (or module)."""
-
-    path: str
-    line: int
-    kind: str  # Terraform, Bicep, ARM, CloudFormation
-    type: str
-    snippet: str
-
-
-def _strip_comments(text: str, *, hash_comments: bool, quote: str) -> str:
-    """Blank comments (and heredoc/multi-line string bodies), keeping every newline."""
-    special = _SPECIAL_HCL if hash_comments else _SPECIAL_BICEP
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        m = special.search(text, i)
-        if m is None:
-            out.append(text[i:])
-            break
-        out.append(text[i : m.start()])
-        i = m.start()
-        token = m.group(0)
-        if token == "/*":
-            end = text.find("*/", i + 2)
-            end = n if end < 0 else end + 2
-            out.append(_blank(text[i:end]))
-        elif token in ("//", "#"):
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            out.append(" " * (end - i))
-        elif token == "'''":
-            end = text.find("'''", i + 3)
-            end = n if end < 0 else end + 3
-            out.append("'" + _blank(text[i + 1 : end - 1]) + "'")
-        elif token.startswith("<<"):
-            close = re.compile(rf"^\s*{re.escape(m.group(1))}\s*$", re.M)
-            found = close.search(text, m.end())
-            end = n if found is None else found.end()
-            out.append('""' + _blank(text[i + 2 : end]))
-        else:  # a quoted string: kept (resource types live in strings), comments inside it too
-            j = i + 1
-            while j < n and text[j] != quote and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            end = min(j + 1, n)
-            out.append(text[i:end])
-        i = end
-    return "".join(out)
-
-
-def _blank(chunk: str) -> str:
-    return re.sub(r"[^\n]", " ", chunk)
-
-
-_SPECIAL_HCL = re.compile(r'/\*|//|#|<<-?[ \t]*([A-Za-z_]\w*)|"')
-_SPECIAL_BICEP = re.compile(r"/\*|//|'''|'")
-_TF_BLOCK = re.compile(
-    r'^[ \t]*(resource|module)[ \t]+"([^"\n]+)"(?:[ \t]+"([^"\n]+)")?[ \t]*\{', re.M
-)
-_BICEP_BLOCK = re.compile(
-    r"^[ \t]*(resource|module)[ \t]+\w+[ \t]+'([^'\n]+)'[ \t]*(existing[ \t]*)?=", re.M
-)
-
-
-def iac_resources(snap: RepoSnapshot) -> list[IacResource]:
-    """Resources declared in Terraform, Bicep, ARM and CloudFormation files (cached)."""
-    cached: list[IacResource] | None = snap.cache.get("infra_iac")
-    if cached is not None:
-        return cached
-    out: list[IacResource] = []
-    for entry, text in snap.iter_text(snap.by_suffix(".tf")):
-        clean = _strip_comments(text, hash_comments=True, quote='"')
-        lines = text.splitlines()
-        for m in _TF_BLOCK.finditer(clean):
-            line = clean.count("\n", 0, m.start()) + 1
-            rtype = m.group(2) if m.group(1) == "resource" else f"module {m.group(2)}"
-            out.append(IacResource(entry.path, line, "Terraform", rtype, snippet(lines[line - 1])))
-    for entry, text in snap.iter_text(snap.by_suffix(".bicep")):
-        clean = _strip_comments(text, hash_comments=False, quote="'")
-        lines = text.splitlines()
-        for m in _BICEP_BLOCK.finditer(clean):
-            if m.group(3):
-                continue  # `existing` only references a resource made elsewhere
-            line = clean.count("\n", 0, m.start()) + 1
-            rtype = m.group(2).split("@", 1)[0]
-            rtype = rtype if m.group(1) == "resource" else f"module {rtype}"
-            out.append(IacResource(entry.path, line, "Bicep", rtype, snippet(lines[line - 1])))
-    for entry in snap.by_suffix(".json"):
-        if not _maybe_arm(entry.path):
-            continue
-        json_text = snap.read_text(entry.path)
-        if not json_text or "deploymentTemplate" not in json_text:
-            continue
-        text = json_text
-        try:
-            doc = json.loads(text)
-        except (ValueError, RecursionError):
-            snap.record_unreadable(entry.path, "invalid JSON")
-            continue
-        if not isinstance(doc, dict) or "deploymentTemplate" not in str(doc.get("$schema", "")):
-            continue
-        resources = doc.get("resources")
-        items = resources if isinstance(resources, list) else []
-        for res in items:
-            if isinstance(res, dict) and isinstance(res.get("type"), str):
-                line, snip = find_line(text, re.escape(json.dumps(res["type"])))
-                out.append(IacResource(entry.path, line, "ARM", res["type"], snip))
-    for y in yaml_docs(snap, "AWSTemplateFormatVersion", "AWS::"):
-        resources = y.doc.get("Resources")
-        if not isinstance(resources, dict):
-            continue
-        for res in resources.values():
-            rtype = res.get("Type") if isinstance(res, dict) else None
-            if isinstance(rtype, str) and rtype.startswith("AWS::"):
-                line, snip = y.line(re.escape(rtype))
-                out.append(IacResource(y.path, line, "CloudFormation", rtype, snip))
-    snap.cache["infra_iac"] = out
-    return out
-
-
-_ARM_HINT = re.compile(
-    r"(azuredeploy|template|deploy|arm|infra|iac|bicep|main|\.azure|resources)", re.I
-)
-
-
-def _maybe_arm(path: str) -> bool:
-    """ARM templates by path (data folders can hold thousands of JSON files)."""
-    return bool(_ARM_HINT.search(path)) and "/data/" not in f"/{path}"
-
-
-# ------------------------------------------------------------------ Dockerfiles
-
-
-@dataclass(frozen=True, slots=True)
-class DockerInstruction:
-    line: int
-    keyword: str
-    args: str
-
-
-def is_dockerfile(entry: FileEntry) -> bool:
-    name = entry.name
-    lower = name.lower()
-    return (
-        lower.startswith(("dockerfile", "containerfile"))
-        or lower.endswith((".dockerfile", ".containerfile"))
-    ) and not lower.endswith((".md", ".txt", ".dockerignore"))
-
-
-def parse_dockerfile(text: str) -> list[DockerInstruction]:
-    """Instructions with their first line, continuations joined, comments dropped."""
-    escape = "\\"
-    lines = text.splitlines()
-    for line in lines[:5]:
-        directive = re.match(r"^#\s*escape\s*=\s*([\\`])\s*$", line, re.I)
-        if directive:
-            escape = directive.group(1)
-    out: list[DockerInstruction] = []
-    start, parts = 0, list[str]()
-    heredoc: str | None = None
-    for number, raw in enumerate(lines, start=1):
-        if heredoc is not None:
-            if raw.strip() == heredoc:
-                heredoc = None
-            continue
-        stripped = raw.strip()
-        if not parts and (not stripped or stripped.startswith("#")):
-            continue
-        if parts and stripped.startswith("#"):
-            continue  # comment lines inside a continuation are dropped by docker too
-        if not parts:
-            start = number
-        if stripped.endswith(escape):
-            parts.append(stripped[:-1].rstrip())
-            continue
-        parts.append(stripped)
-        joined = " ".join(p for p in parts if p)
-        parts = []
-        keyword, _, args = joined.partition(" ")
-        out.append(DockerInstruction(start, keyword.upper(), args.strip()))
-        marker = re.search(r"<<-?\s*[\"']?(\w+)[\"']?", args)
-        if marker and keyword.upper() in ("RUN", "COPY"):
-            heredoc = marker.group(1)
-    return out
-
+__all__ = [
+    "DockerInstruction",
+    "IacResource",
+    "YamlDoc",
+    "azureml_docs",
+    "azureml_kind",
+    "dedupe",
+    "find_line",
+    "iac_resources",
+    "is_ci_path",
+    "is_dockerfile",
+    "k8s_docs",
+    "makefile_targets",
+    "parse_dockerfile",
+    "script_lines",
+    "snippet",
+    "walk_data",
+    "yaml_docs",
+    "yaml_files",
+]
 
 # ------------------------------------------------------------------ signals
 
@@ -469,6 +95,60 @@ def iac(snap: RepoSnapshot) -> SignalResult:
             line, snip = find_line(text, r'"app"')
             evidence.append(Evidence(entry.path, line, snip, "AWS CDK app"))
     return result("iac", evidence[:12])
+
+
+def loop_evidence(snap: RepoSnapshot) -> list[Evidence]:
+    """Evidence of each IaC chain from a model-metric alarm to a training start."""
+    from mlops_factory._assess.collect.iacquery import retraining_loops
+
+    evidence: list[Evidence] = []
+    for loop in retraining_loops(snap):
+        alarm, end = loop.chain[0], loop.chain[-1]
+        hops = " -> ".join(r.type for r in loop.chain)
+        evidence.append(Evidence(alarm.path, alarm.line, alarm.snippet, f"{alarm.format}: {hops}"))
+        if loop.code[0]:
+            note = f"{end.type} runs code that starts the training pipeline"
+            evidence.append(Evidence(loop.code[0], loop.code[1], "", note))
+        else:
+            evidence.append(
+                Evidence(end.path, end.line, end.snippet, f"{end.type} starts training")
+            )
+    return evidence
+
+
+@signal(
+    "iac_retraining_loop",
+    "Infrastructure code closes the loop: a model-metric alarm or alert starts the training "
+    "pipeline (through an event rule, topic or function).",
+)
+def iac_retraining_loop(snap: RepoSnapshot) -> SignalResult:
+    return result("iac_retraining_loop", loop_evidence(snap)[:8])
+
+
+@signal(
+    "iac_prediction_capture",
+    "An endpoint or deployment declared as code captures requests and predictions.",
+)
+def iac_prediction_capture(snap: RepoSnapshot) -> SignalResult:
+    from mlops_factory._assess.collect.iacquery import prediction_capture
+
+    return result("iac_prediction_capture", _found_in_iac(prediction_capture(snap)))
+
+
+@signal(
+    "iac_monitoring",
+    "Infrastructure code declares model or data monitoring (monitoring schedules, model "
+    "monitors, alerts on model metrics).",
+)
+def iac_monitoring(snap: RepoSnapshot) -> SignalResult:
+    from mlops_factory._assess.collect.iacquery import model_monitoring
+
+    return result("iac_monitoring", _found_in_iac(model_monitoring(snap)))
+
+
+def _found_in_iac(found: list[tuple[Resource, str]]) -> list[Evidence]:
+    """Evidence of the resources an IaC graph query found (at most eight)."""
+    return [Evidence(r.path, r.line, r.snippet, f"{note} ({r.format})") for r, note in found[:8]]
 
 
 _ENV_NAMES = {
@@ -575,7 +255,34 @@ def _environment_files(snap: RepoSnapshot) -> dict[str, dict[str, str]]:
                     _ENV_NAMES.get(re.split(r"[._-]", stem)[-1]),
                     path,
                 )
+    for env, path in _cdk_stage_environments(snap).items():
+        add("CDK stacks or stages", env, path)
     return groups
+
+
+def _cdk_stage_environments(snap: RepoSnapshot) -> dict[str, str]:
+    """Environments of CDK stacks or stages a Python app instantiates once per
+    environment (``ModelStack(app, "model-prod", env=...)``), read through the index."""
+    from mlops_factory._assess._pyindex import Ref, python_index
+
+    out: dict[str, str] = {}
+    for pf in python_index(snap).files("source", words=("aws_cdk",)):
+        if not pf.imports_any("aws_cdk"):
+            continue
+        for c in pf.calls:
+            if (
+                len(c.args) >= 2
+                and isinstance(c.args[0], Ref)
+                and isinstance(c.args[1], str)
+                and (c.last.endswith(("Stack", "Stage")) or c.has_kw("env"))
+            ):
+                words = re.split(
+                    r"[^a-z0-9]+", re.sub(r"(?<=[a-z])(?=[A-Z])", "-", c.args[1]).lower()
+                )
+                env = next((_ENV_NAMES[w] for w in words if w in _ENV_NAMES), None)
+                if env:
+                    out.setdefault(env, pf.path)
+    return out
 
 
 def _ci_environments(snap: RepoSnapshot) -> SignalResult | None:
