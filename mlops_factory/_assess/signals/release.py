@@ -65,4 +65,13 @@ def safe_rollout(snap: RepoSnapshot) -> SignalResult:
             else:
                 continue
             break  # one piece of evidence per file is enough
+    # IaC that declares a gradual deployment (SAM/CodeDeploy preferences, traffic
+    # routing of endpoints), read from the resource graph.
+    from mlops_factory._assess.collect.iacquery import gradual_rollout
+
+    seen = {e.path for e in evidence}
+    for resource, note in gradual_rollout(snap):
+        if resource.path not in seen:
+            seen.add(resource.path)
+            evidence.append(Evidence(resource.path, resource.line or None, "", note))
     return result("safe_rollout", evidence)
