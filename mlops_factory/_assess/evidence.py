@@ -21,7 +21,11 @@ _FIXTURES = frozenset({"fixtures", "fixture", "testdata", "test_data", "__fixtur
 _TEMPLATE_SUFFIXES = (".jinja", ".jinja2", ".j2", ".tmpl")
 #: Root-level files and folders that belong to the repository itself, template or not.
 _OWN_ROOT = (
-    ".github/workflows/",
+    # The CI systems' own folders at the root: workflows, composite actions, templates.
+    ".github/",
+    ".gitlab/",
+    ".azuredevops/",
+    ".buildkite/",
     ".gitlab-ci.yml",
     "Jenkinsfile",
     "azure-pipelines.yml",

@@ -235,6 +235,49 @@ def test_python_files_are_classified_by_what_they_call(tmp_path: Path) -> None:
     assert not resolve(snap, "python jobs/report.py").kinds
 
 
+def test_scripts_that_test_or_validate_by_themselves(tmp_path: Path) -> None:
+    snap = snap_of(
+        tmp_path,
+        {
+            # A pytest-style test function run as a script (python check_model.py).
+            "check_model.py": """
+                import pickle
+
+                def test_model_loads():
+                    with open("model.pkl", "rb") as f:
+                        assert pickle.load(f) is not None
+
+                if __name__ == "__main__":
+                    test_model_loads()
+                """,
+            # The same function never called: defining it runs nothing.
+            "uncalled.py": """
+                def test_model_loads():
+                    assert True is not None
+                """,
+            # A backtest: assert the model's metric against a bound.
+            "backtest.py": """
+                from metaflow import Runner
+
+                with Runner("flow.py").run() as running:
+                    assert running.run.data.model_accuracy > 0.9
+                """,
+            # An assert that is no metric bound.
+            "config_check.py": """
+                import json
+
+                config = json.load(open("config.json"))
+                assert config["name"] == "churn"
+                """,
+        },
+    )
+    assert "test" in resolve(snap, "python check_model.py").kinds
+    assert "test" not in resolve(snap, "python uncalled.py").kinds
+    assert "validate" in resolve(snap, "python backtest.py").kinds
+    assert not resolve(snap, "python config_check.py").kinds & {"test", "validate"}
+    assert not resolve(snap, "echo python backtest.py").kinds
+
+
 def test_job_specs_that_ci_submits(tmp_path: Path) -> None:
     snap = snap_of(
         tmp_path,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlops_factory import FactoryError, assess
-from mlops_factory._assess.evidence import qualify, weak_reason
+from mlops_factory._assess.evidence import own_file, qualify, weak_reason
 from mlops_factory._assess.kinds import classify
 from mlops_factory._assess.model import Evidence, Outcome, SignalResult
 from mlops_factory._assess.rubric import load_rubric
@@ -51,6 +51,21 @@ def test_evidence_in_illustrative_places_is_weak(path: str, why: str) -> None:
 @pytest.mark.parametrize("path", ["src/train.py", "pipelines/train.py", "tests/test_model.py"])
 def test_evidence_in_the_code_is_strong(path: str) -> None:
     assert weak_reason(path) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "own"),
+    [
+        (".github/workflows/ci.yml", True),
+        (".github/actions/e2e/action.yml", True),  # a composite action the workflows use
+        ("Makefile", True),
+        ("tests/test_render.py", True),
+        ("template/.github/workflows/ci.yml", False),
+        ("src/train.py", False),
+    ],
+)
+def test_a_templates_own_files_are_its_root_ci_build_and_tests(path: str, own: bool) -> None:
+    assert own_file(path) is own
 
 
 def test_qualify_weakens_by_place_and_kind_and_drops_out_of_scope() -> None:

@@ -21,11 +21,14 @@ import posixpath
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_factory._assess.collect.files import makefile_rules
 from mlops_factory._assess.collect.shell import script_commands
 from mlops_factory._assess.snapshot import RepoSnapshot
+
+if TYPE_CHECKING:
+    from mlops_factory._assess._pyindex import PyFile
 
 _I = re.IGNORECASE
 MAX_DEPTH = 5
@@ -935,15 +938,43 @@ def python_file_kinds(snap: RepoSnapshot, path: str, depth: int = 0) -> frozense
                 kinds.add(kind)
         if pf.imports_any("evidently", "nannyml", "alibi_detect", "whylogs"):
             kinds.add("drift")
+        kinds |= _script_checks(pf)
         if depth < _IMPORT_DEPTH:
             modules = {*pf.imports, *pf.aliases.values()}
             for module in sorted(modules):
                 target = _module_path(snap, module)
                 if target and target != path:
-                    kinds |= python_file_kinds(snap, target, depth + 1) - {"test"}
+                    kinds |= python_file_kinds(snap, target, depth + 1) - {"test", "validate"}
     result = frozenset(kinds)
     cache[key] = result
     return result
+
+
+#: Metric names a threshold assert compares (the words evaluation APIs use).
+_METRIC = re.compile(
+    r"(?:^|_)(accuracy|acc|auc|roc|f1|precision|recall|rmse|mse|mae|mape|r2|loss|error|score)(?:_|$)",
+    re.I,
+)
+
+
+def _script_checks(pf: PyFile) -> set[str]:
+    """A script run directly that tests or validates by itself.
+
+    ``test``: it defines pytest-style ``test*`` functions holding asserts and calls one
+    (a test script run with ``python test.py``). ``validate``: it asserts a model metric
+    against a bound (``assert accuracy > 0.9``), the shape of a backtest or quality gate.
+    """
+    out: set[str] = set()
+    tests = {d.name for d in pf.defs if d.kind == "function" and d.name.startswith("test")}
+    asserted = {c.scope.rsplit(".", 1)[-1] for c in pf.checks if c.kind == "assert"}
+    if tests & asserted and any(c.name in tests for c in pf.calls):
+        out.add("test")
+    for check in pf.checks:
+        ordered = check.ops & {"<", "<=", ">", ">="}
+        if check.kind == "assert" and ordered and any(_METRIC.search(n) for n in check.names):
+            out.add("validate")
+            break
+    return out
 
 
 def _module_path(snap: RepoSnapshot, module: str) -> str | None:
