@@ -25,22 +25,26 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_factory._errors import FactoryError
 from mlops_factory._scaffold._add import (
+    BINDINGS_DIR,
     ApplyResult,
     ComponentPlan,
     ConflictMode,
     _prompter,
     align_group_answers,
+    binding_specs,
     check_project,
+    given_and_bindings,
     preview_components,
     resolve_project_answers,
+    shell_path,
     write_result,
 )
-from mlops_factory._scaffold._answers import load_data_file, merge_given
 from mlops_factory._scaffold._catalog import NONE, Catalog, Component, load_catalog
 from mlops_factory._scaffold._project import answers_file, dependency_order, read_recorded
 
 if TYPE_CHECKING:
     from mlops_factory._assess.model import Assessment, PlanStep, Rubric
+    from mlops_factory._scaffold._binding import BoundComponent, RepoBindings
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,12 @@ class FixComponent:
     #: The files it writes (posix, relative): created, and conflicting.
     creates: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
+    #: Bound to the repository's own code (rendered from its bindings, not the template).
+    bound: bool = False
+    #: Per criterion claimed, the repository code it rests on (bound components).
+    cites: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: What it could not wire: "scaffolded: call it from <function> in <file>".
+    todo: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,8 @@ class PeopleStep:
     step: PlanStep
     #: Why no component does it.
     reason: str
+    #: The command that carries it out, or shows how (pasteable), or "" for people's work.
+    command: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,14 @@ class FixPlan:
     #: Questionnaire answers used by the assessment (criterion id -> answer).
     assessment_answers: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: What the repository already has, and where each binding was read from.
+    bindings: RepoBindings | None = None
+
+    @property
+    def choice_conflicts(self) -> tuple[str, ...]:
+        """Team choices (licence, package name, Python version, dependency manager) the
+        components would change: nothing is written while there is one."""
+        return self.preview.choice_conflicts if self.preview else ()
 
     @property
     def conflicts(self) -> tuple[str, ...]:
@@ -140,13 +160,21 @@ def plan_fix(
     rubric: Rubric | str | os.PathLike[str] | None = None,
     assessment_answers: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     interactive: bool | None = None,
+    preview: bool = False,
 ) -> FixPlan:
     """Assess ``path`` and work out which components close its gaps up to ``target``.
 
     Writes nothing. ``data``/``data_file``/``defaults``/``interactive`` resolve the
     components' answers as in :func:`add_component`; ``rubric`` and
     ``assessment_answers`` (questionnaire answers, or a YAML file of them) go to the
-    assessment.
+    assessment. ``preview`` (a dry run) never asks nor stops for a missing answer: it
+    uses the suggestion and lists what it would ask.
+
+    On a repository with code of its own, components are bound to that code (see
+    :mod:`mlops_factory._scaffold._binding`): the CI runs the repository's own install,
+    test and training commands, the tracking adapter wraps its training function; a
+    component with no binding (``base``, ``training-pipeline``: a second, generated
+    project) is not applied and its criteria stay as steps, with the command to use.
 
     Raises:
         FactoryError: a bad path, target, answer, rubric or catalog.
@@ -168,12 +196,15 @@ def plan_fix(
     before = assess(project, rubric=the_rubric, answers=questionnaire, target=target)
     recorded = read_recorded(project)
     applied = {r.name for r in recorded}
-    given = merge_given(
-        loaded, data_file=load_data_file(data_file) if data_file is not None else None, data=data
-    )
+    given, bindings = given_and_bindings(loaded, project, data=data, data_file=data_file)
+    specs = binding_specs(loaded, bindings, recorded)
     steps = [s for s in before.plan.steps if s.level <= target]
     named = {s.component for s in steps if s.component}
-    needed = _needed_keys(loaded, named)
+    needed = (
+        [g.answer for n, g in loaded.groups.items() if n in named]
+        if specs
+        else _needed_keys(loaded, named)
+    )
     answers, sources, notes = resolve_project_answers(
         loaded,
         project,
@@ -182,26 +213,43 @@ def plan_fix(
         needed=needed,
         defaults=defaults,
         prompter=_prompter(interactive),
+        preview=preview,
+        bindings=bindings,
     )
+    unanswered = tuple(k for k, v in sources.items() if v == "unanswered")
+    where = shell_path(project)
 
     closes: dict[str, list[PlanStep]] = {}
     people: list[PeopleStep] = []
     for step in steps:
         name, why = _component_for(loaded, step.component, answers)
         if name is None:
-            people.append(PeopleStep(step, why))
+            people.append(PeopleStep(step, why, _people_command(loaded, step, where)))
         elif name in applied:
             people.append(
                 PeopleStep(
                     step,
                     f"{name} is applied, yet this is unmet: run `mlops-factory update`, or "
                     "restore the files it manages",
+                    f"mlops-factory update {where}",
+                )
+            )
+        elif specs and name not in specs:
+            people.append(
+                PeopleStep(
+                    step,
+                    _unbound_reason(name, bindings),
+                    f"mlops-factory add {name} {where} --dry-run",
                 )
             )
         else:
             closes.setdefault(name, []).append(step)
-    required_by = _requirements(loaded, list(closes), applied, answers)
-    chosen = dependency_order(loaded, [*closes, *required_by])
+    if specs:
+        required_by: dict[str, str] = {}  # the repository's own code plays their part
+        chosen = dependency_order(loaded, list(closes))
+    else:
+        required_by = _requirements(loaded, list(closes), applied, answers)
+        chosen = dependency_order(loaded, [*closes, *required_by])
     align_group_answers(loaded, chosen, answers, sources, given)
 
     if not chosen:
@@ -215,15 +263,29 @@ def plan_fix(
             the_rubric,
             questionnaire,
             tuple(notes),
+            bindings,
         )
+    bound: dict[str, BoundComponent] = {}
+    if specs:
+        from mlops_factory._scaffold._binding import bind_component, template_data
+
+        names = [c.name for c in chosen]
+        data_t = template_data(bindings, str(answers.get("project_name", project.name)), names)
+        bound = {c.name: bind_component(specs[c.name], bindings, data_t) for c in chosen}
+        people.extend(_unclaimed_steps(closes, bound))
     plans = tuple(
-        ComponentPlan(c.name, c.version, answers_file(c.name), _reason(c, closes, required_by))
+        ComponentPlan(
+            c.name,
+            c.version,
+            f"{BINDINGS_DIR}/{c.name}.yml" if c.name in bound else answers_file(c.name),
+            _reason(c, closes, required_by),
+        )
         for c in chosen
     )
-    preview = preview_components(
+    preview_result = preview_components(
         loaded,
         project,
-        chosen,
+        [c for c in chosen if c.name not in bound],
         answers,
         recorded=recorded,
         plans=plans,
@@ -231,21 +293,12 @@ def plan_fix(
         conflict=conflict,
         trust=trust,
         notes=notes,
+        bindings=bindings,
+        bound=list(bound.values()),
+        unanswered=unanswered,
     )
     fixes = tuple(
-        FixComponent(
-            name=c.name,
-            version=c.version,
-            criteria=tuple(cid for s in closes.get(c.name, ()) for cid in s.criteria),
-            reason=_reason(c, closes, required_by),
-            creates=tuple(
-                x.path for x in preview.changes if x.component == c.name and x.kind == "create"
-            ),
-            conflicts=tuple(
-                x.path for x in preview.changes if x.component == c.name and x.kind == "conflict"
-            ),
-        )
-        for c in chosen
+        _fix_component(c, closes, required_by, bound.get(c.name), preview_result) for c in chosen
     )
     return FixPlan(
         project,
@@ -253,23 +306,127 @@ def plan_fix(
         before,
         fixes,
         tuple(people),
-        preview,
+        preview_result,
         the_rubric,
         questionnaire,
         tuple(notes),
+        bindings,
     )
+
+
+def _fix_component(
+    component: Component,
+    closes: Mapping[str, list[PlanStep]],
+    required_by: Mapping[str, str],
+    bound: BoundComponent | None,
+    preview: ApplyResult,
+) -> FixComponent:
+    criteria = tuple(cid for s in closes.get(component.name, ()) for cid in s.criteria)
+    cites: dict[str, tuple[str, ...]] = {}
+    todo: tuple[str, ...] = ()
+    if bound is not None:  # claim only what rests on certain bindings
+        claimed = {c.criterion: c.cites for c in bound.claims}
+        criteria = tuple(c for c in criteria if c in claimed)
+        cites = {c: claimed[c] for c in criteria}
+        todo = bound.todo
+    return FixComponent(
+        name=component.name,
+        version=component.version,
+        criteria=criteria,
+        reason=_reason(component, closes, required_by),
+        creates=tuple(
+            x.path for x in preview.changes if x.component == component.name and x.kind == "create"
+        ),
+        conflicts=tuple(
+            x.path
+            for x in preview.changes
+            if x.component == component.name and x.kind == "conflict"
+        ),
+        bound=bound is not None,
+        cites=cites,
+        todo=todo,
+    )
+
+
+def _unclaimed_steps(
+    closes: Mapping[str, list[PlanStep]], bound: Mapping[str, BoundComponent]
+) -> list[PeopleStep]:
+    """Steps whose criteria a bound component does not claim: they stay steps."""
+    out: list[PeopleStep] = []
+    for name, component in bound.items():
+        claimed = {c.criterion for c in component.claims}
+        for step in closes.get(name, ()):
+            left = [c for c in step.criteria if c not in claimed]
+            if not left:
+                continue
+            what = (
+                "; ".join(component.todo)
+                if component.todo
+                else (f"{name} bound to this repository's code does not do this by itself")
+            )
+            out.append(PeopleStep(step, f"not claimed ({', '.join(left)}): {what}"))
+    return out
+
+
+def _unbound_reason(name: str, bindings: RepoBindings) -> str:
+    """Why a component is not applied to a repository with code of its own."""
+    if name == "base":
+        package = bindings.value("package_name")
+        layout = f"{bindings.layout} layout" + (f", package {package}" if package else "")
+        return (
+            f"the repository has its own layout ({layout}): base would add a second "
+            "project beside it; do this in the repository's own files"
+        )
+    if name == "training-pipeline":
+        entry = bindings.get("train_entry")
+        if entry is None:
+            return (
+                "no training code found: training-pipeline would add a synthetic pipeline "
+                "beside the repository's code; write the training in the repository"
+            )
+        return (
+            f"the repository trains in {entry.describe()}: training-pipeline would add a "
+            "second, synthetic pipeline; do this in that training code"
+        )
+    model = bindings.get("model_artifact")
+    app = bindings.get("serving_app")
+    uses = [
+        f"your model {model.describe()}" if model else "",
+        f"your app {app.describe()}" if app else "",
+    ]
+    mention = " and ".join(u for u in uses if u)
+    return (
+        f"{name} is written for a project generated by mlops-factory"
+        + (f" and would not use {mention}" if mention else "")
+        + ": not applied to this repository"
+    )
+
+
+def _people_command(catalog: Catalog, step: PlanStep, where: str) -> str:
+    """The command that carries out or explains a step nothing is applied for."""
+    group = catalog.groups.get(step.component or "")
+    if group is not None:
+        first = next(iter(group.members))
+        return f"mlops-factory fix {where} --target {step.level} --data {group.answer}={first}"
+    return f"mlops-factory explain {step.criteria[0]}" if step.criteria else ""
 
 
 def apply_fix(plan: FixPlan) -> FixResult:
     """Write the plan's components (see :func:`write_result`) and re-assess.
 
-    With conflicts and ``conflict="stop"`` nothing is written and there is no
-    re-assessment. Raises :class:`FactoryError` if a file changed since the plan.
+    With a choice conflict, or file conflicts and ``conflict="stop"``, nothing is written
+    and there is no re-assessment. A plan made as a ``preview`` with answers it did not
+    have cannot be applied. Raises :class:`FactoryError` if a file changed since the plan.
     """
     from mlops_factory._assess.pipeline import assess
 
     if plan.preview is None:
         return FixResult(plan, None, None)
+    if plan.preview.unanswered:
+        raise FactoryError(
+            f"the plan lacks answers: {', '.join(plan.preview.unanswered)}",
+            hint="give them with --data KEY=VALUE, or pass --defaults",
+        )
     written = write_result(plan.preview)
     if written.stopped:
         return FixResult(plan, written, None)
@@ -311,6 +468,7 @@ def fix(
         rubric=rubric,
         assessment_answers=assessment_answers,
         interactive=interactive,
+        preview=dry_run,
     )
     if dry_run:
         return FixResult(plan, plan.preview, None)

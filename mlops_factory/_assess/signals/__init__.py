@@ -35,6 +35,7 @@ _MODULES: tuple[str, ...] = (
     "onnx",
     "lineage",
     "release",
+    "hygiene",
 )
 
 
