@@ -134,6 +134,14 @@ def _runs_repo_code(snap: RepoSnapshot, path: str, scaffolded: frozenset[str]) -
         if p not in scaffolded:
             own.add(p)
             own.update(module_names(p))
+    # A scaffolded wrapper that imports the repository's code runs it too (an adapter
+    # that calls the team's training function).
+    for p in scaffolded:
+        names = module_names(p)
+        pf = index.parse(p) if names else None
+        if pf is not None and _imports_own(pf, own):
+            own.add(p)
+            own.update(names)
     tokens = set(_TOKEN.findall(text))
     if not own.isdisjoint(tokens) or not own.isdisjoint(t.lstrip("./") for t in tokens):
         return True
@@ -165,6 +173,11 @@ def _imports(pf: PyFile, modules: Iterable[str], last: str, folder: str) -> bool
     return same_folder and any(
         n.startswith(".") and n.lstrip(".").split(".")[-1] == last for n in pf.imports
     )
+
+
+def _imports_own(pf: PyFile, own: set[str]) -> bool:
+    names = (*pf.imports, *pf.aliases.values())
+    return any(n in own or any(n.startswith(o + ".") for o in own if "/" not in o) for n in names)
 
 
 def _named_by_runner(

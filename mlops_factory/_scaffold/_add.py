@@ -229,6 +229,13 @@ def add_component(
     )
     unanswered = tuple(k for k, v in sources.items() if v == "unanswered")
     chosen = resolve_member(loaded, group, answers) if group else loaded.components[component]
+    if chosen.name in specs and missing_needs(specs[chosen.name], bindings):
+        lacking = missing_needs(specs[chosen.name], bindings)
+        raise FactoryError(
+            f"{chosen.name} wraps the repository's code, but no {', '.join(lacking)} was found "
+            f"in {project}",
+            hint=" ".join(f"give it with --data {k}=..." for k in lacking),
+        )
     if chosen.name in specs:
         data_t = template_data(
             bindings, str(answers.get("project_name", project.name)), [chosen.name]
@@ -326,6 +333,11 @@ def binding_specs(
     if not catalog.builtin or not bindings.existing or any(r.name == "base" for r in recorded):
         return {}
     return {n: s for n, s in load_binding_specs().items() if n in catalog.components}
+
+
+def missing_needs(spec: BindingSpec, bindings: RepoBindings) -> list[str]:
+    """The bindings ``spec`` cannot do without that the repository does not have."""
+    return [key for key in spec.needs if bindings.get(key) is None]
 
 
 def shell_path(project: Path) -> str:
@@ -643,7 +655,8 @@ def resolve_project_answers(
             if problem is None:
                 ctx.answers[key], sources[key], found = value, source, True
                 break
-            notes.append(f"ignored the {source} answer {key}={values[key]!r}: {problem}")
+            if key in needed:  # an answer no component here uses is no news
+                notes.append(f"ignored the {source} answer {key}={values[key]!r}: {problem}")
         if found:
             continue
         is_needed = key in needed

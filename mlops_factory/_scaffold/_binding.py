@@ -665,7 +665,8 @@ def template_data(
     bindings: RepoBindings, project_name: str, names: Sequence[str]
 ) -> dict[str, Any]:
     """What the binding templates receive: the bindings plus the derived commands."""
-    data: dict[str, Any] = {key: "" for key in (*OVERRIDABLE, "run_prefix", "python_version")}
+    keys = (*OVERRIDABLE, "run_prefix", "python_version", "dependency_manager", "dependency_file")
+    data: dict[str, Any] = dict.fromkeys(keys, "")
     data.update(bindings.render_data())
     data["project_name"] = project_name
     manager = bindings.value("dependency_manager")
@@ -742,6 +743,6 @@ def bind_component(
                     train_entry=bindings.value("train_entry", "your training code"),
                 )
             )
-    keys = {k for ks in spec.closes.values() for k in ks} | set(spec.todo) | set(spec.needs)
-    used = tuple(b for b in bindings.items if b.key in keys)
+    wanted = {k for ks in spec.closes.values() for k in ks} | set(spec.todo) | set(spec.needs)
+    used = tuple(b for b in bindings.items if b.key in wanted)
     return BoundComponent(spec.component, files, tuple(claims), tuple(unclaimed), tuple(todo), used)
