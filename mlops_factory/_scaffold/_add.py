@@ -236,61 +236,47 @@ def add_component(
             f"in {project}",
             hint=" ".join(f"give it with --data {k}=..." for k in lacking),
         )
+    bound: list[BoundComponent] = []
     if chosen.name in specs:
-        data_t = template_data(
-            bindings, str(answers.get("project_name", project.name)), [chosen.name]
-        )
-        bound = bind_component(specs[chosen.name], bindings, data_t)
+        project_name = str(answers.get("project_name", project.name))
+        data_t = template_data(bindings, project_name, [chosen.name])
+        bound.append(bind_component(specs[chosen.name], bindings, data_t))
         plan = ComponentPlan(
             chosen.name,
             chosen.version,
             f"{BINDINGS_DIR}/{chosen.name}.yml",
             "bound to the repository's own code",
         )
-        return apply_components(
-            loaded,
-            project,
-            [],
-            answers,
-            recorded=recorded,
-            plans=(plan,),
-            sources=sources,
-            conflict=conflict,
-            dry_run=dry_run,
-            trust=trust,
-            notes=notes,
-            bindings=bindings,
-            bound=[bound],
-            unanswered=unanswered,
-        )
-    applied = {r.name: r for r in recorded}
-    if chosen.name in applied:
-        version = applied[chosen.name].version or "an unknown version"
-        raise FactoryError(
-            f"{chosen.name} is already applied to {project} (version {version})",
-            hint="move it to the catalog's version with `mlops-factory update`",
-        )
-    for need in unmet_requirements(loaded, chosen, [*applied, chosen.name]):
-        notes.append(
-            f"{chosen.name} requires {need}, which this project does not record: its files may "
-            f"expect it (add it with `mlops-factory add {need} {shell_path(project)}`, or see "
-            "`mlops-factory fix`)"
-        )
-    align_group_answers(loaded, [chosen], answers, sources, given)
-    plans = (ComponentPlan(chosen.name, chosen.version, answers_file(chosen.name)),)
+    else:
+        applied = {r.name: r for r in recorded}
+        if chosen.name in applied:
+            version = applied[chosen.name].version or "an unknown version"
+            raise FactoryError(
+                f"{chosen.name} is already applied to {project} (version {version})",
+                hint="move it to the catalog's version with `mlops-factory update`",
+            )
+        for need in unmet_requirements(loaded, chosen, [*applied, chosen.name]):
+            notes.append(
+                f"{chosen.name} requires {need}, which this project does not record: its files "
+                f"may expect it (add it with `mlops-factory add {need} {shell_path(project)}`, "
+                "or see `mlops-factory fix`)"
+            )
+        align_group_answers(loaded, [chosen], answers, sources, given)
+        plan = ComponentPlan(chosen.name, chosen.version, answers_file(chosen.name))
     return apply_components(
         loaded,
         project,
-        [chosen],
+        [] if bound else [chosen],
         answers,
         recorded=recorded,
-        plans=plans,
+        plans=(plan,),
         sources=sources,
         conflict=conflict,
         dry_run=dry_run,
         trust=trust,
         notes=notes,
         bindings=bindings,
+        bound=bound,
         unanswered=unanswered,
     )
 
