@@ -21,7 +21,9 @@ reads, nothing imported or run.
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -288,8 +290,8 @@ def _dependencies(snap: RepoSnapshot, pyproject: Mapping[str, Any]) -> list[Bind
             return found(
                 "conda",
                 name,
-                f'"$CONDA/bin/conda" env update --name base --file {name}',
-                '"$CONDA/bin/conda" run --name base ',
+                f"$CONDA/bin/conda env update --name base --file {name}",
+                "$CONDA/bin/conda run --name base ",
                 "a conda environment file",
             )
     requirements = [
@@ -381,6 +383,7 @@ def _training(snap: RepoSnapshot, index: PyIndex, package: str | None) -> list[B
     """The training entry: a file that fits a model and saves it, its function and command."""
     words = (*_FIT, "dump", "save", "save_model", "log_model")
     best: tuple[int, PyFile, int, str] | None = None  # score, file, line, how
+    ties = 0
     for group in ("source", "notebook"):
         for pf in index.files(group, words=words):
             if pf.test or pf.path.startswith(".mlops-factory/"):
@@ -394,11 +397,16 @@ def _training(snap: RepoSnapshot, index: PyIndex, package: str | None) -> list[B
                 f" and saves it ({saves[0].name})" if saves else ""
             )
             if best is None or score > best[0]:
-                best = (score, pf, fits[0].line, how)
+                best, ties = (score, pf, fits[0].line, how), 1
+            elif score == best[0]:
+                ties += 1
     if best is None:
         return []
     _score, pf, line, how = best
-    out = [Binding("train_entry", pf.path, f"{pf.path}:{line}", how)]
+    if ties > 1:  # several files train a model: the first is a guess to confirm
+        how += f"; the first of {ties} files that do"
+    sure = ties == 1
+    out = [Binding("train_entry", pf.path, f"{pf.path}:{line}", how, certain=sure)]
     artifact = _artifact(pf)
     if artifact is not None:
         out.append(artifact)
@@ -406,7 +414,8 @@ def _training(snap: RepoSnapshot, index: PyIndex, package: str | None) -> list[B
         out.append(
             Binding(
                 "train_command",
-                f'jupyter nbconvert --to notebook --execute "{pf.path}" --output-dir build',
+                "jupyter nbconvert --to notebook --execute "
+                f"{shlex.quote(pf.path)} --output-dir build",
                 pf.path,
                 "runs the notebook top to bottom",
                 certain=False,
@@ -417,7 +426,7 @@ def _training(snap: RepoSnapshot, index: PyIndex, package: str | None) -> list[B
     text = snap.read_text(pf.path) or ""
     has_main = _MAIN_GUARD.search(text) is not None
     module = _module(pf.path, package)
-    command = f"python -m {module}" if module is not None else f"python {pf.path}"
+    command = f"python -m {module}" if module is not None else f"python {shlex.quote(pf.path)}"
     fit_scope = next((c.scope for c in pf.calls if c.last in _FIT), "")
     if function is not None:
         out.append(
@@ -445,7 +454,7 @@ def _training(snap: RepoSnapshot, index: PyIndex, package: str | None) -> list[B
             command,
             pf.path,
             "runs its __main__ block" if has_main else "runs the module-level training code",
-            certain=runnable,
+            certain=runnable and sure,
         )
     )
     return out
@@ -683,7 +692,7 @@ def template_data(
     path = str(PurePosixPath(folder) / f"tracked_{stem}.py")
     data["tracking_path"] = path
     module = _module(path, package.value if package else None)
-    data["tracking_command"] = f"python -m {module}" if module else f"python {path}"
+    data["tracking_command"] = f"python -m {module}" if module else f"python {shlex.quote(path)}"
     extra: list[str] = []
     if "tracking-registry" in names:
         extra.append("mlflow")
@@ -693,6 +702,26 @@ def template_data(
         extra.extend(["nbconvert", "ipykernel"])
     data["extra_install"] = " ".join(extra)
     return data
+
+
+def yaml_scalar(value: object) -> str:
+    """``value`` as a YAML scalar: as is when YAML reads it back unchanged as a plain
+    string, else JSON-quoted (JSON strings are YAML), so a command given with ``--data``
+    cannot break the file."""
+    import yaml
+
+    text = str(value)
+    try:
+        plain = yaml.safe_load(f"k: {text}") == {"k": text}
+    except yaml.YAMLError:
+        plain = False
+    return text if plain and "\n" not in text else json.dumps(text)
+
+
+def groovy_string(value: object) -> str:
+    """``value`` as a single-quoted Groovy string (a Jenkinsfile ``sh`` argument)."""
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
 
 
 def bind_component(
@@ -713,6 +742,8 @@ def bind_component(
         undefined=StrictUndefined,
         autoescape=False,
     )
+    env.filters["yaml"] = yaml_scalar
+    env.filters["groovy"] = groovy_string
     files: dict[str, bytes] = {}
     for source in sorted(p for p in spec.folder.rglob("*.jinja") if p.is_file()):
         rel = source.relative_to(spec.folder).as_posix()[: -len(".jinja")]

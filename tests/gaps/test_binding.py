@@ -404,3 +404,32 @@ def test_the_scaffolded_files_are_recorded_with_their_hashes(tmp_path: Path) -> 
     fix(repo, target=3, defaults=True, interactive=False)
     recorded = recorded_files(RepoSnapshot.open(repo, with_git=False))
     assert set(recorded) == {".github/workflows/train-and-test.yml", "tracked_train.py"}
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab", "azure-devops", "jenkins"])
+def test_every_ci_provider_runs_the_repos_commands_even_odd_ones_given_with_data(
+    tmp_path: Path, provider: str
+) -> None:
+    repo = _repo(tmp_path, SRC_REPO)
+    odd = 'python -m pytest -k "not slow" # it\'s: ours'
+    result = add_component(
+        "ci", repo, data={"ci": provider, "test_command": odd}, interactive=False
+    )
+    (path,) = [p for p in result.written if not p.startswith(".mlops-factory/")]
+    text = (repo / path).read_text()
+    if provider == "jenkins":
+        assert "sh 'python -m pytest -k \"not slow\" # it\\'s: ours'" in text
+        assert "sh 'python -m churn.train'" in text
+        return
+    doc = yaml.safe_load(text)
+    found = json.dumps(doc)
+    assert json.dumps(odd)[1:-1] in found and "python -m churn.train" in found
+
+
+def test_several_training_files_make_the_entry_a_guess_to_confirm(tmp_path: Path) -> None:
+    train = FLASK_REPO["train.py"]
+    repo = _repo(tmp_path, {"train.py": train, "retrain.py": train})
+    bindings = scan_repository(repo)
+    entry = bindings.get("train_entry")
+    assert entry is not None and not entry.certain and "the first of 2" in entry.how
+    assert not bindings.certain("train_command")

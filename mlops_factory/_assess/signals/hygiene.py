@@ -17,6 +17,17 @@ _SEPARATOR = re.compile(r"^=======\s*$")
 _END = re.compile(r"^>>>>>>>(?: |$)")
 #: Files read at most (the markers are looked for in every indexed text file).
 _MAX_FILES = 20_000
+#: Suffixes of files that are never text: not worth reading.
+_BINARY = frozenset(
+    {
+        ".png", ".jpg", ".jpeg", ".gif", ".ico", ".bmp", ".tif", ".tiff", ".webp", ".pdf",
+        ".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".tar", ".whl", ".egg", ".jar",
+        ".so", ".dll", ".dylib", ".exe", ".bin", ".pyc", ".o", ".a",
+        ".pkl", ".pickle", ".joblib", ".onnx", ".pt", ".pth", ".h5", ".keras", ".npy", ".npz",
+        ".parquet", ".feather", ".avro", ".orc", ".db", ".sqlite", ".xlsx", ".xls",
+        ".mp3", ".mp4", ".wav", ".avi", ".mov", ".ttf", ".otf", ".woff", ".woff2",
+    }
+)  # fmt: skip
 
 
 def conflict_blocks(text: str) -> list[int]:
@@ -41,7 +52,8 @@ def conflict_blocks(text: str) -> list[int]:
 )
 def conflict_markers(snap: RepoSnapshot) -> SignalResult:
     evidence: list[Evidence] = []
-    for entry, text in snap.iter_text(snap.files[:_MAX_FILES]):
+    candidates = [e for e in snap.files[:_MAX_FILES] if e.suffix not in _BINARY]
+    for entry, text in snap.iter_text(candidates):
         if "<<<<<<<" not in text:  # cheap prefilter before the line scan
             continue
         lines = conflict_blocks(text)
