@@ -168,10 +168,13 @@ class RepoBindings:
 def scan_repository(project: str | Path, snapshot: RepoSnapshot | None = None) -> RepoBindings:
     """Read what ``project`` already has (see the module doc). Nothing is imported or run."""
     from mlops_factory._assess._pyindex import python_index
+    from mlops_factory._assess._scaffolded import recorded_files
     from mlops_factory._assess.snapshot import RepoSnapshot
 
     snap = snapshot or RepoSnapshot.open(project, with_git=False)
     index = python_index(snap)
+    # What add/fix wrote earlier (an adapter, a workflow) is not the team's code.
+    ours = frozenset(recorded_files(snap))
     items: list[Binding] = []
     notes: list[str] = []
     pyproject = _toml(snap, "pyproject.toml")
@@ -181,7 +184,7 @@ def scan_repository(project: str | Path, snapshot: RepoSnapshot | None = None) -
     package = _package(snap, meta)
     if package is not None:
         items.append(package)
-    own_sources = [p for p in index.sources if not p.startswith(".mlops-factory/")]
+    own_sources = [p for p in index.sources if p not in ours]
     layout: Layout = (
         "package"
         if package is not None
@@ -198,11 +201,11 @@ def scan_repository(project: str | Path, snapshot: RepoSnapshot | None = None) -
     licence = _licence(snap, meta, notes)
     if licence is not None:
         items.append(licence)
-    items.extend(_training(snap, index, package.value if package else None))
+    items.extend(_training(snap, index, package.value if package else None, ours))
     test = _tests(snap, index, pyproject)
     if test is not None:
         items.append(test)
-    items.extend(_serving(index))
+    items.extend(_serving(index, ours))
     return RepoBindings(layout, tuple(items), tuple(notes))
 
 
@@ -379,14 +382,16 @@ def _licence(snap: RepoSnapshot, meta: Mapping[str, Any], notes: list[str]) -> B
     return from_file or from_meta
 
 
-def _training(snap: RepoSnapshot, index: PyIndex, package: str | None) -> list[Binding]:
+def _training(
+    snap: RepoSnapshot, index: PyIndex, package: str | None, ours: frozenset[str]
+) -> list[Binding]:
     """The training entry: a file that fits a model and saves it, its function and command."""
     words = (*_FIT, "dump", "save", "save_model", "log_model")
     best: tuple[int, PyFile, int, str] | None = None  # score, file, line, how
     ties = 0
     for group in ("source", "notebook"):
         for pf in index.files(group, words=words):
-            if pf.test or pf.path.startswith(".mlops-factory/"):
+            if pf.test or pf.path in ours:
                 continue
             fits = [c for c in pf.calls if c.last in _FIT]
             saves = [c for c in pf.calls if c.name in _SAVE_NAMES or c.last in _SAVE_LAST]
@@ -521,9 +526,9 @@ def _tests(snap: RepoSnapshot, index: PyIndex, pyproject: Mapping[str, Any]) -> 
     return Binding("test_command", "python -m pytest", tests[0], "pytest-style tests")
 
 
-def _serving(index: PyIndex) -> list[Binding]:
+def _serving(index: PyIndex, ours: frozenset[str]) -> list[Binding]:
     for pf in index.files("source", words=("Flask", "FastAPI")):
-        if not pf.imports_any("flask", "fastapi"):
+        if pf.path in ours or not pf.imports_any("flask", "fastapi"):
             continue
         match = _APP.search("\n".join(pf.lines))
         if match is None:

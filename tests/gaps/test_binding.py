@@ -433,3 +433,16 @@ def test_several_training_files_make_the_entry_a_guess_to_confirm(tmp_path: Path
     entry = bindings.get("train_entry")
     assert entry is not None and not entry.certain and "the first of 2" in entry.how
     assert not bindings.certain("train_command")
+
+
+def test_a_second_fix_binds_to_the_teams_code_not_to_what_the_first_wrote(
+    tmp_path: Path,
+) -> None:
+    repo = _repo(tmp_path, FLASK_REPO)
+    fix(repo, target=3, defaults=True, interactive=False)
+    bindings = scan_repository(repo)
+    assert bindings.value("train_entry") == "train.py"
+    assert bindings.certain("train_entry", "train_command")
+    # Applying again finds the files it wrote as they are: nothing changes.
+    again = fix(repo, target=3, defaults=True, interactive=False, dry_run=True)
+    assert again.plan.preview is None or not again.plan.preview.files("create")
