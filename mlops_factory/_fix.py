@@ -374,7 +374,8 @@ def _fix_component(
 def _unclaimed_steps(
     closes: Mapping[str, list[PlanStep]], bound: Mapping[str, BoundComponent]
 ) -> list[PeopleStep]:
-    """Steps whose criteria a bound component does not claim: they stay steps."""
+    """Steps whose criteria a bound component does not claim: they stay steps, saying
+    what would let them be claimed (a binding to confirm) or that it is not its job."""
     out: list[PeopleStep] = []
     for name, component in bound.items():
         claimed = {c.criterion for c in component.claims}
@@ -382,13 +383,24 @@ def _unclaimed_steps(
             left = [c for c in step.criteria if c not in claimed]
             if not left:
                 continue
-            what = (
-                "; ".join(component.todo)
-                if component.todo
-                else (f"{name} bound to this repository's code does not do this by itself")
+            todo = list(dict.fromkeys(t for c in left for t in component.todo_for.get(c, ())))
+            what = "; ".join(todo) or (
+                f"{name}, bound to this repository's code, does not do this by itself"
             )
-            out.append(PeopleStep(step, f"not claimed ({', '.join(left)}): {what}"))
+            out.append(
+                PeopleStep(
+                    step,
+                    f"not claimed ({', '.join(left)}): {what}",
+                    f"mlops-factory explain {left[0]}",
+                )
+            )
     return out
+
+
+#: Components that work on a model: on a repository with its own, they would not use it.
+_MODEL_COMPONENTS = frozenset(
+    {"onnx-packaging", "serving-realtime", "batch-scoring", "monitoring-retraining"}
+)
 
 
 def _unbound_reason(name: str, bindings: RepoBindings) -> str:
@@ -406,9 +418,9 @@ def _unbound_reason(name: str, bindings: RepoBindings) -> str:
         where = f"{entry}:{function}" if function else entry
         return f"the repository trains in {where}: training-pipeline would add a second pipeline"
     uses = [bindings.value("model_artifact"), bindings.value("serving_app")]
-    mention = ", ".join(u for u in uses if u)
+    mention = ", ".join(u for u in uses if u) if name in _MODEL_COMPONENTS else ""
     return f"{name} is written for generated projects" + (
-        f": it would not use {mention}" if mention else ""
+        f": it would not use {mention}" if mention else " (their package and Makefile)"
     )
 
 

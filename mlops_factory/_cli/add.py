@@ -112,8 +112,9 @@ def run(args: argparse.Namespace) -> int:
     return render_outcome(console, result, diff=args.diff)
 
 
-def render_bindings(console: Console, result: ApplyResult) -> None:
-    """What the repository has (the bindings used) and what is left to wire by hand."""
+def render_bindings(console: Console, result: ApplyResult, *, todo: bool = True) -> None:
+    """What the repository has (the bindings used) and, with ``todo``, what is left to
+    wire by hand."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -144,7 +145,7 @@ def render_bindings(console: Console, result: ApplyResult) -> None:
             value = escape(b.value) + ("" if b.certain else " [yellow](to confirm)[/]")
             table.add_row(b.key, value, escape(f"{b.source}: {b.how}" if b.how else b.source))
     console.print(table)
-    for component in result.bound:
+    for component in result.bound if todo else ():
         for line in component.todo:
             console.print(f"[yellow]{escape(component.name)}[/]: {escape(line)}", soft_wrap=True)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mlops_factory._fix import FixPlan, FixResult
+    from mlops_factory._fix import FixPlan, FixResult, PeopleStep
 
 HELP = "Assess a repository and apply the catalog components that close its gaps."
 DESCRIPTION = """\
@@ -104,7 +104,6 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         from mlops_factory._cli.add import render_outcome
 
-        console.print("\n[bold]Dry run[/]: nothing is written.")
         return render_outcome(console, plan.preview, every_file=False, diff=args.diff, notes=False)
     if plan.choice_conflicts or (plan.conflicts and plan.preview.conflict == "stop"):
         from mlops_factory._cli.add import render_outcome
@@ -154,7 +153,7 @@ def render_plan(console: Console, plan: FixPlan) -> None:
     if plan.preview is not None and any(c.bound for c in plan.components):
         from mlops_factory._cli.add import render_bindings
 
-        render_bindings(console, plan.preview)
+        render_bindings(console, plan.preview, todo=False)  # the steps list them
     if plan.components:
         table = Table(title="Components to apply", show_header=True, header_style="bold", box=None)
         table.add_column("#", justify="right")
@@ -176,17 +175,28 @@ def render_plan(console: Console, plan: FixPlan) -> None:
             )
         console.print(table)
     if plan.people:
+        # One row per reason, so the plan fits a screen: the steps a component is not
+        # applied for, or that are people's work, share it.
+        grouped: dict[str, list[PeopleStep]] = {}
+        for item in plan.people:
+            grouped.setdefault(item.reason, []).append(item)
         table = Table(title="Steps left", show_header=True, header_style="bold", box=None)
         table.add_column("level", justify="right")
         table.add_column("criteria")
         table.add_column("why not automatic", style="dim")
         table.add_column("command")
-        for item in plan.people:
+        for reason, items in grouped.items():
+            levels = sorted({i.step.level for i in items})
+            commands = list(dict.fromkeys(i.command for i in items if i.command))
+            if commands and all(c.startswith("mlops-factory explain ") for c in commands):
+                commands = commands[:1] + (
+                    [f"(and {len(commands) - 1} more)"] if commands[1:] else []
+                )
             table.add_row(
-                str(item.step.level),
-                ", ".join(item.step.criteria),
-                escape(item.reason),
-                escape(item.command) or "-",
+                "-".join(map(str, (levels[0], levels[-1]))) if len(levels) > 1 else str(levels[0]),
+                ", ".join(cid for i in items for cid in i.step.criteria),
+                escape(reason),
+                escape("\n".join(commands)) or "-",
             )
         console.print(table)
     for note in plan.notes:

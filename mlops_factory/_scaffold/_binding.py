@@ -635,6 +635,8 @@ class BoundComponent:
     todo: tuple[str, ...]
     #: The bindings it used (key -> binding), recorded in its answers file.
     used: tuple[Binding, ...]
+    #: Per unclaimed criterion, the steps that would let it be claimed.
+    todo_for: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def load_binding_specs(folder: Path | None = None) -> dict[str, BindingSpec]:
@@ -768,17 +770,21 @@ def bind_component(
             claims.append(Claim(criterion, cites))
         else:
             unclaimed.append(criterion)
-    todo: list[str] = []
+    todo_by_key: dict[str, str] = {}
     for key, text in spec.todo.items():
         if not bindings.certain(key):
-            todo.append(
-                text.format(
-                    file=written,
-                    value=bindings.value(key, "none found"),
-                    train_function=bindings.value("train_function", "your training code"),
-                    train_entry=bindings.value("train_entry", "your training code"),
-                )
+            todo_by_key[key] = text.format(
+                file=written,
+                value=bindings.value(key, "none found"),
+                train_function=bindings.value("train_function", "your training code"),
+                train_entry=bindings.value("train_entry", "your training code"),
             )
+    todo = list(todo_by_key.values())
+    todo_for = {
+        c: tuple(todo_by_key[k] for k in spec.closes[c] if k in todo_by_key) for c in unclaimed
+    }
     wanted = {k for ks in spec.closes.values() for k in ks} | set(spec.todo) | set(spec.needs)
     used = tuple(b for b in bindings.items if b.key in wanted)
-    return BoundComponent(spec.component, files, tuple(claims), tuple(unclaimed), tuple(todo), used)
+    return BoundComponent(
+        spec.component, files, tuple(claims), tuple(unclaimed), tuple(todo), used, todo_for
+    )
