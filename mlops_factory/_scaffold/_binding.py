@@ -415,6 +415,9 @@ def _training(
     artifact = _artifact(pf)
     if artifact is not None:
         out.append(artifact)
+        converter = _onnx_converter(pf, artifact)
+        if converter is not None:
+            out.append(converter)
     if pf.notebook:
         out.append(
             Binding(
@@ -463,6 +466,21 @@ def _training(
         )
     )
     return out
+
+
+def _onnx_converter(pf: PyFile, artifact: Binding) -> Binding | None:
+    """skl2onnx, when the training fits a scikit-learn model saved with pickle or joblib
+    (the converter the ONNX binding template is written for)."""
+    fits = [c for c in pf.calls if c.last in _FIT and c.name.startswith("sklearn.")]
+    saved = artifact.value.lower().endswith((".pkl", ".pickle", ".joblib"))
+    if not fits or not saved:
+        return None
+    return Binding(
+        "onnx_converter",
+        "skl2onnx",
+        f"{pf.path}:{fits[0].line}",
+        f"a scikit-learn model ({fits[0].name.split('(')[0]}) saved as {artifact.value}",
+    )
 
 
 def _entry_function(pf: PyFile) -> str | None:
@@ -700,7 +718,16 @@ def template_data(
     data["tracking_path"] = path
     module = _module(path, package.value if package else None)
     data["tracking_command"] = f"python -m {module}" if module else f"python {shlex.quote(path)}"
+    onnx = str(PurePosixPath(folder) / "export_onnx.py")
+    data["onnx_path"] = onnx
+    onnx_module = _module(onnx, package.value if package else None)
+    data["package_command"] = ""
     extra: list[str] = []
+    if "onnx-packaging" in names:
+        data["package_command"] = (
+            f"python -m {onnx_module}" if onnx_module else f"python {shlex.quote(onnx)}"
+        )
+        extra.extend(["skl2onnx", "onnxruntime"])
     if "tracking-registry" in names:
         extra.append("mlflow")
         if certain:  # CI runs the training through the adapter, so runs are tracked

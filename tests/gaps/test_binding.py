@@ -240,13 +240,14 @@ def test_fix_on_a_flask_script_repo_keeps_its_files_and_gpl_and_ci_runs_its_trai
     assert all(now[p] == content for p, content in before.items())  # every file kept
     assert identify_licence((repo / "LICENSE").read_text()) == "GPL-3.0"
     names = {c.name for c in result.plan.components}
-    assert names == {"ci-github", "tracking-registry"}  # no second project
+    assert names == {"ci-github", "tracking-registry", "onnx-packaging"}  # no second project
     assert not (repo / "src").exists() and not (repo / "pyproject.toml").exists()
     # The CI installs the repository's dependencies and runs its training (through the
     # tracking adapter, which imports and calls train.main).
     runs = _workflow(repo)
     assert "python -m pip install -r requirements.txt" in runs
     assert "python tracked_train.py" in runs
+    assert runs.index("python tracked_train.py") < runs.index("python export_onnx.py")
     adapter = (repo / "tracked_train.py").read_text()
     assert "from train import main as train" in adapter and "mlflow.start_run()" in adapter
     # The criteria claimed cite the repository's own code.
@@ -254,6 +255,7 @@ def test_fix_on_a_flask_script_repo_keeps_its_files_and_gpl_and_ci_runs_its_trai
     assert "MC-204" in by_name["ci-github"].criteria
     assert any("train.py" in cite for cite in by_name["ci-github"].cites["MC-204"])
     assert any("train.py" in cite for cite in by_name["tracking-registry"].cites["MC-202"])
+    assert any("model.pkl" in cite for cite in by_name["onnx-packaging"].cites["MR-202"])
     # No tests: the CI cannot run them, so AI-104 is not claimed and stays a step.
     assert "AI-104" not in by_name["ci-github"].criteria
     people = {cid: p for p in result.plan.people for cid in p.step.criteria}
@@ -403,7 +405,11 @@ def test_the_scaffolded_files_are_recorded_with_their_hashes(tmp_path: Path) -> 
     repo = _repo(tmp_path, FLASK_REPO)
     fix(repo, target=3, defaults=True, interactive=False)
     recorded = recorded_files(RepoSnapshot.open(repo, with_git=False))
-    assert set(recorded) == {".github/workflows/train-and-test.yml", "tracked_train.py"}
+    assert set(recorded) == {
+        ".github/workflows/train-and-test.yml",
+        "tracked_train.py",
+        "export_onnx.py",
+    }
 
 
 @pytest.mark.parametrize("provider", ["github", "gitlab", "azure-devops", "jenkins"])
@@ -446,3 +452,41 @@ def test_a_second_fix_binds_to_the_teams_code_not_to_what_the_first_wrote(
     # Applying again finds the files it wrote as they are: nothing changes.
     again = fix(repo, target=3, defaults=True, interactive=False, dry_run=True)
     assert again.plan.preview is None or not again.plan.preview.files("create")
+
+
+def test_the_onnx_export_fix_writes_converts_the_repos_own_model(tmp_path: Path) -> None:
+    pytest.importorskip("skl2onnx")
+    pytest.importorskip("onnxruntime")
+    import subprocess
+    import sys
+
+    train = """\
+        import pickle
+
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+
+
+        def main() -> None:
+            x = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
+            model = LogisticRegression().fit(x, [0, 0, 1, 1])
+            with open("model.pkl", "wb") as fh:
+                pickle.dump(model, fh)
+
+
+        if __name__ == "__main__":
+            main()
+        """
+    repo = _repo(tmp_path, {"train.py": train, "requirements.txt": "scikit-learn\n"})
+    plan = plan_fix(repo, target=2, defaults=True, interactive=False)
+    onnx = next(c for c in plan.components if c.name == "onnx-packaging")
+    assert onnx.criteria == ("MR-202",) and onnx.creates[0] == "export_onnx.py"
+    fix(repo, target=2, defaults=True, interactive=False)
+
+    # What CI would run, in its order: the team's training, then the export.
+    for script in ("train.py", "export_onnx.py"):
+        done = subprocess.run(
+            [sys.executable, script], cwd=repo, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+    assert (repo / "model.onnx").stat().st_size > 0
