@@ -1,7 +1,8 @@
 """Tell scaffolding from integration: files ``add``/``fix`` wrote that nothing uses yet.
 
 ``mlops-factory add`` and ``fix`` record, in each component's answers file
-(``.mlops-factory/<component>.yml``), the files they created and a hash of each
+(``.mlops-factory/<component>.yml``, or ``.mlops-factory/bindings/<component>.yml`` for a
+component bound to the repository's code), the files they created and a hash of each
 (:data:`FILES_KEY`: path -> sha256 of the UTF-8 text). A file is **scaffolded, not
 integrated** when
 
@@ -12,8 +13,9 @@ integrated** when
   container or tool configuration outside the set names its path or module; and
 * when it is itself such a runner (a CI workflow, a Makefile), it runs none of the
   repository's own code: it names no Python file or module outside the set, nor runs
-  pytest over tests outside the set. A CI workflow ``fix`` bound to the repository's own
-  tests and training is integrated; one that only runs other scaffolding is not.
+  pytest over tests outside the set, nor ``make`` with a Makefile outside it. A CI
+  workflow ``fix`` bound to the repository's own tests and training is integrated; one
+  that only runs other scaffolding is not.
 
 Such files are weak evidence: they show that a tool wrote something, not that the team
 does it. Pure functions of the snapshot; nothing is imported or run.
@@ -42,6 +44,7 @@ _RUNNER_NAMES = frozenset(
 _CACHE_KEY = "scaffolded_paths"
 _TOKEN = re.compile(r"[\w./-]+")
 _PYTEST = re.compile(r"(?<![\w-])(?:pytest|py\.test|tox|nox)(?![\w-])")
+_MAKE = re.compile(r"(?<![\w-])make\s+[\w-]")
 
 
 def text_hash(text: str) -> str:
@@ -146,7 +149,11 @@ def _runs_repo_code(snap: RepoSnapshot, path: str, scaffolded: frozenset[str]) -
     if not own.isdisjoint(tokens) or not own.isdisjoint(t.lstrip("./") for t in tokens):
         return True
     own_tests = any(p not in scaffolded for p in index.tests)
-    return own_tests and _PYTEST.search(text) is not None
+    if own_tests and _PYTEST.search(text) is not None:
+        return True
+    # ``make test`` runs the team's own Makefile.
+    makefiles = [m for m in ("Makefile", "makefile", "GNUmakefile") if snap.exists(m)]
+    return any(m not in scaffolded for m in makefiles) and _MAKE.search(text) is not None
 
 
 def _imported(

@@ -184,7 +184,7 @@ def scan_repository(project: str | Path, snapshot: RepoSnapshot | None = None) -
     package = _package(snap, meta)
     if package is not None:
         items.append(package)
-    own_sources = [p for p in index.sources if p not in ours]
+    own_sources = [p for p in (*index.sources, *index.tests) if p not in ours]
     layout: Layout = (
         "package"
         if package is not None

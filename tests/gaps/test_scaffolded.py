@@ -97,3 +97,16 @@ def test_the_conflict_markers_signal_cites_each_file(tmp_path: Path) -> None:
 
     clean = build_tree(tmp_path / "clean", {"README.rst": "Title\n=======\n"})
     assert not conflict_markers(_snap(clean)).found
+
+
+def test_ci_that_runs_the_teams_make_target_is_integrated(tmp_path: Path) -> None:
+    tree = {
+        "requirements.txt": "pandas\n",
+        "Makefile": "test:\n\tpython -m unittest discover\n",
+        "test_data.py": "import unittest\n\n\nclass T(unittest.TestCase):\n    pass\n",
+    }
+    repo = git_init(build_tree(tmp_path / "repo", tree))
+    add_component("ci", repo, data={"ci": "github"}, interactive=False)
+    workflow = (repo / ".github/workflows/train-and-test.yml").read_text()
+    assert "run: make test" in workflow
+    assert ".github/workflows/train-and-test.yml" not in scaffolded_paths(_snap(repo))
