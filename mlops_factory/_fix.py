@@ -40,6 +40,7 @@ from mlops_factory._scaffold._add import (
     shell_path,
     write_result,
 )
+from mlops_factory._scaffold._binding import OVERRIDABLE
 from mlops_factory._scaffold._catalog import NONE, Catalog, Component, load_catalog
 from mlops_factory._scaffold._project import answers_file, dependency_order, read_recorded
 
@@ -243,12 +244,15 @@ def plan_fix(
             )
         elif specs and name in lacking and lacking[name]:
             keys = lacking[name]
+            given_keys = [k for k in keys if k in OVERRIDABLE]
             people.append(
                 PeopleStep(
                     step,
                     f"{name} wraps the repository's code, but no {', '.join(keys)} was found",
                     f"mlops-factory fix {where} --target {target} "
-                    + " ".join(f"--data {k}=..." for k in keys),
+                    + " ".join(f"--data {k}=..." for k in given_keys)
+                    if given_keys == keys
+                    else _people_command(loaded, step, where),
                 )
             )
         elif specs and name not in specs:
