@@ -224,6 +224,7 @@ def plan_fix(
         preview=preview,
         bindings=bindings,
     )
+    notes.extend(bindings.notes)
     unanswered = tuple(k for k, v in sources.items() if v == "unanswered")
     where = shell_path(project)
 

@@ -227,6 +227,7 @@ def add_component(
         preview=dry_run,
         bindings=bindings,
     )
+    notes.extend(bindings.notes)
     unanswered = tuple(k for k, v in sources.items() if v == "unanswered")
     chosen = resolve_member(loaded, group, answers) if group else loaded.components[component]
     if chosen.name in specs and missing_needs(specs[chosen.name], bindings):

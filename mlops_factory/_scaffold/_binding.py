@@ -201,7 +201,8 @@ def scan_repository(project: str | Path, snapshot: RepoSnapshot | None = None) -
     licence = _licence(snap, meta, notes)
     if licence is not None:
         items.append(licence)
-    items.extend(_training(snap, index, package.value if package else None, ours))
+    installs = _installs_project(RepoBindings(layout, tuple(items)))
+    items.extend(_training(snap, index, package.value if package else None, ours, installs))
     test = _tests(snap, index, pyproject)
     if test is not None:
         items.append(test)
@@ -365,7 +366,10 @@ def _licence(snap: RepoSnapshot, meta: Mapping[str, Any], notes: list[str]) -> B
         declared = declared.get("text")
     if isinstance(declared, str) and declared.strip():
         text = declared.strip()
-        spdx = identify_licence(text) or text.split()[0] if len(text) > 40 else text
+        if len(text) > 40:  # a licence text rather than an SPDX expression
+            spdx = identify_licence(text) or "unrecognised"
+        else:  # GPL-3.0-only, GPL-3.0-or-later: the same licence family for keeping it
+            spdx = re.sub(r"(-only|-or-later|\+)$", "", text)
         from_meta = Binding("license", spdx, "pyproject.toml", "[project] license")
     else:
         for classifier in meta.get("classifiers") or ():
@@ -383,7 +387,11 @@ def _licence(snap: RepoSnapshot, meta: Mapping[str, Any], notes: list[str]) -> B
 
 
 def _training(
-    snap: RepoSnapshot, index: PyIndex, package: str | None, ours: frozenset[str]
+    snap: RepoSnapshot,
+    index: PyIndex,
+    package: str | None,
+    ours: frozenset[str],
+    installs: bool,
 ) -> list[Binding]:
     """The training entry: a file that fits a model and saves it, its function and command."""
     words = (*_FIT, "dump", "save", "save_model", "log_model")
@@ -433,8 +441,7 @@ def _training(
     function = _entry_function(pf)
     text = snap.read_text(pf.path) or ""
     has_main = _MAIN_GUARD.search(text) is not None
-    module = _module(pf.path, package)
-    command = f"python -m {module}" if module is not None else f"python {shlex.quote(pf.path)}"
+    command = run_command(pf.path, package, installs)
     fit_scope = next((c.scope for c in pf.calls if c.last in _FIT), "")
     if function is not None:
         out.append(
@@ -503,6 +510,23 @@ def _module(path: str, package: str | None) -> str | None:
         return None
     dotted = parts[parts.index(package) :]
     return ".".join(dotted) if all(p.isidentifier() for p in dotted) else None
+
+
+def run_command(path: str, package: str | None, installs: bool) -> str:
+    """The command that runs the Python file ``path``: ``python -m pkg.mod`` inside the
+    package (with ``src/`` on the path when the install does not install the project),
+    else ``python path``."""
+    module = _module(path, package)
+    if module is None:
+        return f"python {shlex.quote(path)}"
+    prefix = "PYTHONPATH=src " if path.startswith("src/") and not installs else ""
+    return f"{prefix}python -m {module}"
+
+
+def _installs_project(bindings: RepoBindings) -> bool:
+    """Whether the install command installs the project itself (its package importable)."""
+    manager = bindings.value("dependency_manager")
+    return manager in ("poetry", "uv", "pdm") or " -e " in bindings.value("install_command")
 
 
 def import_path(path: str, package: str | None) -> str:
@@ -716,17 +740,15 @@ def template_data(
     stem = PurePosixPath(entry).stem if entry.endswith(".py") else "training"
     path = str(PurePosixPath(folder) / f"tracked_{stem}.py")
     data["tracking_path"] = path
-    module = _module(path, package.value if package else None)
-    data["tracking_command"] = f"python -m {module}" if module else f"python {shlex.quote(path)}"
+    installs = _installs_project(bindings)
+    package_name = package.value if package else None
+    data["tracking_command"] = run_command(path, package_name, installs)
     onnx = str(PurePosixPath(folder) / "export_onnx.py")
     data["onnx_path"] = onnx
-    onnx_module = _module(onnx, package.value if package else None)
     data["package_command"] = ""
     extra: list[str] = []
     if "onnx-packaging" in names:
-        data["package_command"] = (
-            f"python -m {onnx_module}" if onnx_module else f"python {shlex.quote(onnx)}"
-        )
+        data["package_command"] = run_command(onnx, package_name, installs)
         extra.extend(["skl2onnx", "onnxruntime"])
     if "tracking-registry" in names:
         extra.append("mlflow")

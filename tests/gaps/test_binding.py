@@ -490,3 +490,33 @@ def test_the_onnx_export_fix_writes_converts_the_repos_own_model(tmp_path: Path)
         )
         assert done.returncode == 0, done.stderr
     assert (repo / "model.onnx").stat().st_size > 0
+
+
+def test_a_src_package_installed_from_requirements_runs_with_src_on_the_path(
+    tmp_path: Path,
+) -> None:
+    tree = {k: v for k, v in SRC_REPO.items() if k != "pyproject.toml"}
+    repo = _repo(tmp_path, {**tree, "requirements.txt": "scikit-learn\njoblib\npandas\n"})
+    values = scan_repository(repo).render_data()
+    assert values["train_command"] == "PYTHONPATH=src python -m churn.train"
+
+
+def test_the_licence_file_wins_over_pyproject_and_the_difference_is_noted(
+    tmp_path: Path,
+) -> None:
+    repo = _repo(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "x"\nlicense = "GPL-3.0-or-later"\n',
+            "LICENSE": MIT,
+        },
+    )
+    bindings = scan_repository(repo)
+    assert bindings.value("license") == "MIT"
+    assert any("LICENSE (MIT)" in n and "GPL-3.0" in n for n in bindings.notes)
+    same = _repo(
+        tmp_path,
+        {"pyproject.toml": '[project]\nname = "x"\nlicense = "GPL-3.0-only"\n', "LICENSE": GPL3},
+        name="same",
+    )
+    assert scan_repository(same).notes == ()
