@@ -520,3 +520,18 @@ def test_the_licence_file_wins_over_pyproject_and_the_difference_is_noted(
         name="same",
     )
     assert scan_repository(same).notes == ()
+
+
+def test_the_cli_fix_yes_defaults_reports_claims_citing_the_repos_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    repo = _repo(tmp_path, SRC_REPO)
+    before = tree_bytes(repo)
+    assert main(["fix", str(repo), "--target", "3", "--yes", "--defaults"]) == 0
+    out = capsys.readouterr().out
+    assert "AI-104 (ci-github) rests on" in out and "python -m pytest" in out
+    assert "MC-204 (ci-github) rests on" in out and "src/churn/train.py" in out
+    assert "Maturity level" in out
+    now = tree_bytes(repo)
+    assert all(now[p] == content for p, content in before.items())
