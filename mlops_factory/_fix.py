@@ -163,6 +163,7 @@ def plan_fix(
     assessment_answers: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     interactive: bool | None = None,
     preview: bool = False,
+    bind: bool = True,
 ) -> FixPlan:
     """Assess ``path`` and work out which components close its gaps up to ``target``.
 
@@ -177,6 +178,8 @@ def plan_fix(
     test and training commands, the tracking adapter wraps its training function; a
     component with no binding (``base``, ``training-pipeline``: a second, generated
     project) is not applied and its criteria stay as steps, with the command to use.
+    ``bind=False`` applies the catalog's templates as they are (the team's choices are
+    still kept).
 
     Raises:
         FactoryError: a bad path, target, answer, rubric or catalog.
@@ -199,7 +202,7 @@ def plan_fix(
     recorded = read_recorded(project)
     applied = {r.name for r in recorded}
     given, bindings = given_and_bindings(loaded, project, data=data, data_file=data_file)
-    specs = binding_specs(loaded, bindings, recorded)
+    specs = binding_specs(loaded, bindings, recorded) if bind else {}
     lacking = {n: missing_needs(s, bindings) for n, s in specs.items()}
     bindable = {n: s for n, s in specs.items() if not lacking[n]}
     steps = [s for s in before.plan.steps if s.level <= target]
@@ -477,6 +480,7 @@ def fix(
     rubric: Rubric | str | os.PathLike[str] | None = None,
     assessment_answers: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     interactive: bool | None = None,
+    bind: bool = True,
 ) -> FixResult:
     """Close the gaps of ``path`` up to level ``target`` with catalog components.
 
@@ -496,6 +500,7 @@ def fix(
         assessment_answers=assessment_answers,
         interactive=interactive,
         preview=dry_run,
+        bind=bind,
     )
     if dry_run:
         return FixResult(plan, plan.preview, None)

@@ -31,7 +31,7 @@ training; the tracking adapter imports and calls its training function. The prev
 each binding and the file it was read from; --data train_command=..., test_command=...,
 install_command=..., train_entry=FILE[:FUNCTION], model_artifact=..., serving_app=...
 override them. What cannot be wired with certainty is listed as a step ("scaffolded:
-...").
+..."). --no-bind applies the catalog's templates as they are.
 
 Existing files are never overwritten silently. A file that exists with other content is
 a conflict: by default nothing at all is written and the conflicts are listed (exit 1);
@@ -82,6 +82,12 @@ def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
         "--dry-run", action="store_true", help="show what would change and write nothing"
     )
     parser.add_argument("--diff", action="store_true", help="also print the full diff")
+    parser.add_argument(
+        "--no-bind",
+        dest="bind",
+        action="store_false",
+        help="apply the catalog's templates as they are, not bound to the repository's code",
+    )
     _options.add_trust(parser)
     _options.add_catalog(parser)
 
@@ -102,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         trust=args.trust,
         catalog=args.catalog,
+        bind=args.bind,
     )
     console = Console()
     names = ", ".join(f"{c.name} {c.version}" for c in result.components)

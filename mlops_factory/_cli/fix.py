@@ -37,7 +37,8 @@ Components that would add a second, generated project beside the repository's co
 each with the command that carries it out or shows it. A criterion is claimed only when
 its binding is certain; what could not be wired is listed ("scaffolded: ..."). The
 licence, package name, Python version and dependency manager are never changed: a
-component that would change one is a conflict, and nothing is written.
+component that would change one is a conflict, and nothing is written. --no-bind
+applies the catalog's templates as they are (a generated project beside the code).
 
 On a terminal you confirm the plan; otherwise pass --yes. The plan is a summary
 (components, bindings, files added and changed, the criteria each closes); --dry-run
@@ -92,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         rubric=args.rubric,
         assessment_answers=args.answers,
         preview=args.dry_run,
+        bind=args.bind,
     )
     console = Console()
     render_plan(console, plan)

@@ -163,6 +163,7 @@ def add_component(
     trust: bool = False,
     catalog: Catalog | str | os.PathLike[str] | None = None,
     interactive: bool | None = None,
+    bind: bool = True,
 ) -> ApplyResult:
     """Apply one catalog component (or group, e.g. ``ci``) to the repository at ``path``.
 
@@ -186,6 +187,10 @@ def add_component(
         catalog: A loaded catalog or a catalog folder; default the built-in one.
         interactive: Ask unknown answers on the terminal; default: when stdin and
             stdout are terminals.
+        bind: On a repository with code of its own, render the component from the
+            repository's bindings when it has a binding template (see
+            :mod:`mlops_factory._scaffold._binding`); False applies the template as is
+            (the team's choices are still kept).
 
     Raises:
         FactoryError: unknown component, a component already applied, bad or missing
@@ -197,7 +202,7 @@ def add_component(
     project = check_project(path)
     recorded = read_recorded(project)
     given, bindings = given_and_bindings(loaded, project, data=data, data_file=data_file)
-    specs = binding_specs(loaded, bindings, recorded)
+    specs = binding_specs(loaded, bindings, recorded) if bind else {}
     group = loaded.groups.get(component)
     if group is None and component not in loaded.components:
         raise FactoryError(

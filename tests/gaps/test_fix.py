@@ -16,6 +16,13 @@ from tests.gaps import commit_all, tree_bytes
 from tests.helpers import build_tree, git_init
 
 AUTOMATABLE = ("model_creation", "model_release", "application_integration")
+TRAIN = """\
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+df = pd.read_csv("data/churn.csv")
+model = LogisticRegression().fit(df[["a", "b"]], df["y"])
+"""
 ANSWERS = {"project_name": "churn", "owner": "churn team"}
 
 
@@ -30,6 +37,7 @@ def _cli(repo: Path, *flags: str) -> int:
             "project_name=churn",
             "--data",
             "owner=t",
+            "--no-bind",
             *flags,
         ]
     )
@@ -48,10 +56,9 @@ def cache(shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _level0(tmp_path: Path, *, readme: bool = True) -> Path:
-    """A level-0 repository with no code of its own (a README, data and a model file):
-    fix applies the catalog's components as they are. Repositories with code are bound
-    to it instead (tests/gaps/test_binding.py)."""
-    tree: dict[str, Any] = {k: v for k, v in LEVEL0.items() if not k.endswith(".ipynb")}
+    """A level-0 repository with code of its own. These tests apply the catalog's
+    templates as they are (``bind=False``); binding to the code: test_binding.py."""
+    tree: dict[str, Any] = {**LEVEL0, "train.py": TRAIN}
     if not readme:
         del tree["README.md"]
     return git_init(build_tree(tmp_path / "churn", tree))
@@ -63,10 +70,14 @@ def test_fix_target_3_lifts_a_level_0_repo_to_level_3_touching_only_planned_file
     repo = _level0(tmp_path)
     before = tree_bytes(repo)
 
-    result = fix(repo, target=3, data=ANSWERS, conflict="inline", interactive=False)
+    result = fix(repo, target=3, data=ANSWERS, conflict="inline", interactive=False, bind=False)
 
     levels = {d.id: (d.before, d.after) for d in result.levels}
-    assert all((levels[d][0] or 0) <= 1 for d in AUTOMATABLE)
+    assert {d: levels[d][0] for d in AUTOMATABLE} == {
+        "model_creation": 1,
+        "model_release": 0,
+        "application_integration": 0,
+    }
     for dimension in AUTOMATABLE:
         after = levels[dimension][1]
         assert after is not None and after >= 3, (dimension, after)
@@ -89,7 +100,7 @@ def test_fix_target_3_lifts_a_level_0_repo_to_level_3_touching_only_planned_file
 def test_the_plan_maps_criteria_to_components_in_dependency_order(tmp_path: Path) -> None:
     repo = _level0(tmp_path)
     before = tree_bytes(repo)
-    plan = plan_fix(repo, target=2, data=ANSWERS, interactive=False)
+    plan = plan_fix(repo, target=2, data=ANSWERS, interactive=False, bind=False)
     assert tree_bytes(repo) == before  # planning writes nothing
     names = [c.name for c in plan.components]
     assert names[0] == "base"
@@ -106,7 +117,7 @@ def test_the_plan_maps_criteria_to_components_in_dependency_order(tmp_path: Path
 def test_the_ci_group_follows_the_repositorys_provider(tmp_path: Path) -> None:
     repo = _level0(tmp_path)
     (repo / ".gitlab-ci.yml").write_text("stages: [build]\nbuild:\n  script: [echo hi]\n")
-    plan = plan_fix(repo, target=1, data=ANSWERS, interactive=False)
+    plan = plan_fix(repo, target=1, data=ANSWERS, interactive=False, bind=False)
     names = [c.name for c in plan.components]
     assert "ci-gitlab" in names and "ci-github" not in names
     assert ".gitlab-ci.yml" in plan.conflicts
