@@ -44,6 +44,7 @@ _RUNNER_NAMES = frozenset(
 _CACHE_KEY = "scaffolded_paths"
 _TOKEN = re.compile(r"[\w./-]+")
 _PYTEST = re.compile(r"(?<![\w-])(?:pytest|py\.test|tox|nox)(?![\w-])")
+_MODULE_ARG = re.compile(r"(?:-m\s+|\bimport\s+|\bfrom\s+)([A-Za-z_][\w.]*)")
 _MAKE = re.compile(r"(?<![\w-])make\s+[\w-]")
 
 
@@ -145,8 +146,7 @@ def _runs_repo_code(snap: RepoSnapshot, path: str, scaffolded: frozenset[str]) -
         if pf is not None and _imports_own(pf, own):
             own.add(p)
             own.update(names)
-    tokens = set(_TOKEN.findall(text))
-    if not own.isdisjoint(tokens) or not own.isdisjoint(t.lstrip("./") for t in tokens):
+    if not own.isdisjoint(_code_names(text)):
         return True
     own_tests = any(p not in scaffolded for p in index.tests)
     if own_tests and _PYTEST.search(text) is not None:
@@ -154,6 +154,15 @@ def _runs_repo_code(snap: RepoSnapshot, path: str, scaffolded: frozenset[str]) -
     # ``make test`` runs the team's own Makefile.
     makefiles = [m for m in ("Makefile", "makefile", "GNUmakefile") if snap.exists(m)]
     return any(m not in scaffolded for m in makefiles) and _MAKE.search(text) is not None
+
+
+def _code_names(text: str) -> set[str]:
+    """What a runner's text names as code: paths and dotted modules anywhere, a bare
+    module name only after ``-m``, ``import`` or ``from`` (a bare word such as ``train``
+    or ``data`` is too common to mean a file)."""
+    names = {t.lstrip("./") for t in _TOKEN.findall(text) if "/" in t or "." in t}
+    names.update(_MODULE_ARG.findall(text))
+    return names
 
 
 def _imported(
@@ -190,8 +199,12 @@ def _imports_own(pf: PyFile, own: set[str]) -> bool:
 def _named_by_runner(
     snap: RepoSnapshot, path: str, modules: tuple[str, ...], scaffolded: frozenset[str]
 ) -> bool:
-    needles = [re.escape(path), *(re.escape(m) for m in modules)]
-    rx = re.compile(r"(?<![\w./-])(?:" + "|".join(needles) + r")(?![\w/-])")
+    needles = [re.escape(path), *(re.escape(m) for m in modules if "." in m)]
+    pattern = r"(?<![\w./-])(?:" + "|".join(needles) + r")(?![\w/-])"
+    bare = [re.escape(m) for m in modules if "." not in m]
+    if bare:
+        pattern += r"|(?:-m\s+|\bimport\s+|\bfrom\s+)(?:" + "|".join(bare) + r")\b"
+    rx = re.compile(pattern)
     entries = [
         e
         for e in snap.files

@@ -110,3 +110,26 @@ def test_ci_that_runs_the_teams_make_target_is_integrated(tmp_path: Path) -> Non
     workflow = (repo / ".github/workflows/train-and-test.yml").read_text()
     assert "run: make test" in workflow
     assert ".github/workflows/train-and-test.yml" not in scaffolded_paths(_snap(repo))
+
+
+def _recorded(repo: Path, files: dict[str, str]) -> None:
+    """Write ``files`` and record them as add would, in an answers file."""
+    import yaml
+
+    from mlops_factory._assess._scaffolded import FILES_KEY, text_hash
+
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    record = {"_commit": "v1.0.0", FILES_KEY: {p: text_hash(t) for p, t in files.items()}}
+    (repo / ".mlops-factory").mkdir(exist_ok=True)
+    (repo / ".mlops-factory/ci-gitlab.yml").write_text(yaml.safe_dump(record))
+
+
+def test_a_bare_word_is_not_a_module_but_python_dash_m_is(tmp_path: Path) -> None:
+    repo = build_tree(tmp_path / "repo", {"train.py": "print('fit')\n"})
+    _recorded(repo, {".gitlab-ci.yml": "train:\n  script:\n    - make train\n"})
+    assert scaffolded_paths(_snap(repo)) == frozenset({".gitlab-ci.yml"})
+
+    _recorded(repo, {".gitlab-ci.yml": "train:\n  script:\n    - python -m train\n"})
+    assert scaffolded_paths(_snap(repo)) == frozenset()
