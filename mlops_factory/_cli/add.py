@@ -65,7 +65,7 @@ def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         action="append",
         default=[],
-        help="an answer, e.g. --data ci=gitlab --data owner=risk-ml",
+        help="an answer or a binding, e.g. --data ci=gitlab --data test_command='make test'",
     )
     parser.add_argument("--data-file", metavar="FILE", help="answers in a YAML file")
     parser.add_argument(
