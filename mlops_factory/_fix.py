@@ -25,22 +25,28 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_factory._errors import FactoryError
 from mlops_factory._scaffold._add import (
+    BINDINGS_DIR,
     ApplyResult,
     ComponentPlan,
     ConflictMode,
     _prompter,
     align_group_answers,
+    binding_specs,
     check_project,
+    given_and_bindings,
+    missing_needs,
     preview_components,
     resolve_project_answers,
+    shell_path,
     write_result,
 )
-from mlops_factory._scaffold._answers import load_data_file, merge_given
+from mlops_factory._scaffold._binding import OVERRIDABLE
 from mlops_factory._scaffold._catalog import NONE, Catalog, Component, load_catalog
 from mlops_factory._scaffold._project import answers_file, dependency_order, read_recorded
 
 if TYPE_CHECKING:
     from mlops_factory._assess.model import Assessment, PlanStep, Rubric
+    from mlops_factory._scaffold._binding import BoundComponent, RepoBindings
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,12 @@ class FixComponent:
     #: The files it writes (posix, relative): created, and conflicting.
     creates: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
+    #: Bound to the repository's own code (rendered from its bindings, not the template).
+    bound: bool = False
+    #: Per criterion claimed, the repository code it rests on (bound components).
+    cites: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: What it could not wire: "scaffolded: call it from <function> in <file>".
+    todo: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,8 @@ class PeopleStep:
     step: PlanStep
     #: Why no component does it.
     reason: str
+    #: The command that carries it out, or shows how (pasteable), or "" for people's work.
+    command: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +96,14 @@ class FixPlan:
     #: Questionnaire answers used by the assessment (criterion id -> answer).
     assessment_answers: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: What the repository already has, and where each binding was read from.
+    bindings: RepoBindings | None = None
+
+    @property
+    def choice_conflicts(self) -> tuple[str, ...]:
+        """Team choices (licence, package name, Python version, dependency manager) the
+        components would change: nothing is written while there is one."""
+        return self.preview.choice_conflicts if self.preview else ()
 
     @property
     def conflicts(self) -> tuple[str, ...]:
@@ -140,13 +162,24 @@ def plan_fix(
     rubric: Rubric | str | os.PathLike[str] | None = None,
     assessment_answers: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     interactive: bool | None = None,
+    preview: bool = False,
+    bind: bool = True,
 ) -> FixPlan:
     """Assess ``path`` and work out which components close its gaps up to ``target``.
 
     Writes nothing. ``data``/``data_file``/``defaults``/``interactive`` resolve the
     components' answers as in :func:`add_component`; ``rubric`` and
     ``assessment_answers`` (questionnaire answers, or a YAML file of them) go to the
-    assessment.
+    assessment. ``preview`` (a dry run) never asks nor stops for a missing answer: it
+    uses the suggestion and lists what it would ask.
+
+    On a repository with code of its own, components are bound to that code (see
+    :mod:`mlops_factory._scaffold._binding`): the CI runs the repository's own install,
+    test and training commands, the tracking adapter wraps its training function; a
+    component with no binding (``base``, ``training-pipeline``: a second, generated
+    project) is not applied and its criteria stay as steps, with the command to use.
+    ``bind=False`` applies the catalog's templates as they are (the team's choices are
+    still kept).
 
     Raises:
         FactoryError: a bad path, target, answer, rubric or catalog.
@@ -168,12 +201,21 @@ def plan_fix(
     before = assess(project, rubric=the_rubric, answers=questionnaire, target=target)
     recorded = read_recorded(project)
     applied = {r.name for r in recorded}
-    given = merge_given(
-        loaded, data_file=load_data_file(data_file) if data_file is not None else None, data=data
-    )
+    given, bindings = given_and_bindings(loaded, project, data=data, data_file=data_file)
+    specs = binding_specs(loaded, bindings, recorded) if bind else {}
+    lacking = {n: missing_needs(s, bindings) for n, s in specs.items()}
+    bindable = {n: s for n, s in specs.items() if not lacking[n]}
     steps = [s for s in before.plan.steps if s.level <= target]
     named = {s.component for s in steps if s.component}
-    needed = _needed_keys(loaded, named)
+    needed = (
+        [
+            g.answer
+            for n, g in loaded.groups.items()
+            if n in named and any(m in bindable for m in g.members.values())
+        ]
+        if specs
+        else _needed_keys(loaded, named)
+    )
     answers, sources, notes = resolve_project_answers(
         loaded,
         project,
@@ -182,26 +224,62 @@ def plan_fix(
         needed=needed,
         defaults=defaults,
         prompter=_prompter(interactive),
+        preview=preview,
+        bindings=bindings,
     )
+    notes.extend(bindings.notes)
+    unanswered = tuple(k for k, v in sources.items() if v == "unanswered")
+    where = shell_path(project)
 
     closes: dict[str, list[PlanStep]] = {}
     people: list[PeopleStep] = []
     for step in steps:
         name, why = _component_for(loaded, step.component, answers)
         if name is None:
-            people.append(PeopleStep(step, why))
+            people.append(PeopleStep(step, why, _people_command(loaded, step, where)))
         elif name in applied:
             people.append(
                 PeopleStep(
                     step,
                     f"{name} is applied, yet this is unmet: run `mlops-factory update`, or "
                     "restore the files it manages",
+                    f"mlops-factory update {where}",
+                )
+            )
+        elif specs and name in lacking and lacking[name]:
+            keys = lacking[name]
+            given_keys = [k for k in keys if k in OVERRIDABLE]
+            people.append(
+                PeopleStep(
+                    step,
+                    f"{name} wraps the repository's code, but no {', '.join(keys)} was found",
+                    f"mlops-factory fix {where} --target {target} "
+                    + " ".join(f"--data {k}=..." for k in given_keys)
+                    if given_keys == keys
+                    else _people_command(loaded, step, where),
+                )
+            )
+        elif specs and name not in specs:
+            # base and training-pipeline are the team's own code here: explain the work;
+            # others can at least be previewed.
+            own = name in ("base", "training-pipeline")
+            people.append(
+                PeopleStep(
+                    step,
+                    _unbound_reason(name, bindings),
+                    _people_command(loaded, step, where)
+                    if own
+                    else f"mlops-factory add {name} {where} --dry-run",
                 )
             )
         else:
             closes.setdefault(name, []).append(step)
-    required_by = _requirements(loaded, list(closes), applied, answers)
-    chosen = dependency_order(loaded, [*closes, *required_by])
+    if specs:
+        required_by: dict[str, str] = {}  # the repository's own code plays their part
+        chosen = dependency_order(loaded, list(closes))
+    else:
+        required_by = _requirements(loaded, list(closes), applied, answers)
+        chosen = dependency_order(loaded, [*closes, *required_by])
     align_group_answers(loaded, chosen, answers, sources, given)
 
     if not chosen:
@@ -215,15 +293,30 @@ def plan_fix(
             the_rubric,
             questionnaire,
             tuple(notes),
+            bindings,
         )
+    bound: dict[str, BoundComponent] = {}
+    if specs:
+        from mlops_factory._scaffold._binding import bind_component, template_data
+
+        names = [c.name for c in chosen]
+        data_t = template_data(bindings, str(answers.get("project_name", project.name)), names)
+        bound = {c.name: bind_component(bindable[c.name], bindings, data_t) for c in chosen}
+        people.extend(_unclaimed_steps(closes, bound))
+        people.sort(key=lambda p: (p.step.level, p.step.order))
     plans = tuple(
-        ComponentPlan(c.name, c.version, answers_file(c.name), _reason(c, closes, required_by))
+        ComponentPlan(
+            c.name,
+            c.version,
+            f"{BINDINGS_DIR}/{c.name}.yml" if c.name in bound else answers_file(c.name),
+            _reason(c, closes, required_by),
+        )
         for c in chosen
     )
-    preview = preview_components(
+    preview_result = preview_components(
         loaded,
         project,
-        chosen,
+        [c for c in chosen if c.name not in bound],
         answers,
         recorded=recorded,
         plans=plans,
@@ -231,21 +324,12 @@ def plan_fix(
         conflict=conflict,
         trust=trust,
         notes=notes,
+        bindings=bindings,
+        bound=list(bound.values()),
+        unanswered=unanswered,
     )
     fixes = tuple(
-        FixComponent(
-            name=c.name,
-            version=c.version,
-            criteria=tuple(cid for s in closes.get(c.name, ()) for cid in s.criteria),
-            reason=_reason(c, closes, required_by),
-            creates=tuple(
-                x.path for x in preview.changes if x.component == c.name and x.kind == "create"
-            ),
-            conflicts=tuple(
-                x.path for x in preview.changes if x.component == c.name and x.kind == "conflict"
-            ),
-        )
-        for c in chosen
+        _fix_component(c, closes, required_by, bound.get(c.name), preview_result) for c in chosen
     )
     return FixPlan(
         project,
@@ -253,23 +337,126 @@ def plan_fix(
         before,
         fixes,
         tuple(people),
-        preview,
+        preview_result,
         the_rubric,
         questionnaire,
         tuple(notes),
+        bindings,
     )
+
+
+def _fix_component(
+    component: Component,
+    closes: Mapping[str, list[PlanStep]],
+    required_by: Mapping[str, str],
+    bound: BoundComponent | None,
+    preview: ApplyResult,
+) -> FixComponent:
+    criteria = tuple(cid for s in closes.get(component.name, ()) for cid in s.criteria)
+    cites: dict[str, tuple[str, ...]] = {}
+    todo: tuple[str, ...] = ()
+    if bound is not None:  # claim only what rests on certain bindings
+        claimed = {c.criterion: c.cites for c in bound.claims}
+        criteria = tuple(c for c in criteria if c in claimed)
+        cites = {c: claimed[c] for c in criteria}
+        todo = bound.todo
+    return FixComponent(
+        name=component.name,
+        version=component.version,
+        criteria=criteria,
+        reason=_reason(component, closes, required_by),
+        creates=tuple(
+            x.path for x in preview.changes if x.component == component.name and x.kind == "create"
+        ),
+        conflicts=tuple(
+            x.path
+            for x in preview.changes
+            if x.component == component.name and x.kind == "conflict"
+        ),
+        bound=bound is not None,
+        cites=cites,
+        todo=todo,
+    )
+
+
+def _unclaimed_steps(
+    closes: Mapping[str, list[PlanStep]], bound: Mapping[str, BoundComponent]
+) -> list[PeopleStep]:
+    """Steps whose criteria a bound component does not claim: they stay steps, saying
+    what would let them be claimed (a binding to confirm) or that it is not its job."""
+    out: list[PeopleStep] = []
+    for name, component in bound.items():
+        claimed = {c.criterion for c in component.claims}
+        for step in closes.get(name, ()):
+            left = [c for c in step.criteria if c not in claimed]
+            if not left:
+                continue
+            todo = list(dict.fromkeys(t for c in left for t in component.todo_for.get(c, ())))
+            what = "; ".join(todo) or (
+                f"{name}, bound to this repository's code, does not do this by itself"
+            )
+            out.append(
+                PeopleStep(
+                    step,
+                    f"not claimed ({', '.join(left)}): {what}",
+                    f"mlops-factory explain {left[0]}",
+                )
+            )
+    return out
+
+
+#: Components that work on a model: on a repository with its own, they would not use it.
+_MODEL_COMPONENTS = frozenset(
+    {"onnx-packaging", "serving-realtime", "batch-scoring", "monitoring-retraining"}
+)
+
+
+def _unbound_reason(name: str, bindings: RepoBindings) -> str:
+    """Why a component is not applied to a repository with code of its own (short: the
+    bindings, with where each was read from, are shown once beside the plan)."""
+    if name == "base":
+        return (
+            f"the repository has its own {bindings.layout} layout: base would add a second project"
+        )
+    if name == "training-pipeline":
+        entry = bindings.value("train_entry")
+        if not entry:
+            return "no training code found: training-pipeline would add a synthetic one"
+        function = bindings.value("train_function")
+        where = f"{entry}:{function}" if function else entry
+        return f"the repository trains in {where}: training-pipeline would add a second pipeline"
+    uses = [bindings.value("model_artifact"), bindings.value("serving_app")]
+    mention = ", ".join(u for u in uses if u) if name in _MODEL_COMPONENTS else ""
+    return f"{name} is written for generated projects" + (
+        f": it would not use {mention}" if mention else " (their package and Makefile)"
+    )
+
+
+def _people_command(catalog: Catalog, step: PlanStep, where: str) -> str:
+    """The command that carries out or explains a step nothing is applied for."""
+    group = catalog.groups.get(step.component or "")
+    if group is not None:
+        first = next(iter(group.members))
+        return f"mlops-factory fix {where} --target {step.level} --data {group.answer}={first}"
+    return f"mlops-factory explain {step.criteria[0]}" if step.criteria else ""
 
 
 def apply_fix(plan: FixPlan) -> FixResult:
     """Write the plan's components (see :func:`write_result`) and re-assess.
 
-    With conflicts and ``conflict="stop"`` nothing is written and there is no
-    re-assessment. Raises :class:`FactoryError` if a file changed since the plan.
+    With a choice conflict, or file conflicts and ``conflict="stop"``, nothing is written
+    and there is no re-assessment. A plan made as a ``preview`` with answers it did not
+    have cannot be applied. Raises :class:`FactoryError` if a file changed since the plan.
     """
     from mlops_factory._assess.pipeline import assess
 
     if plan.preview is None:
         return FixResult(plan, None, None)
+    if plan.preview.unanswered:
+        raise FactoryError(
+            f"the plan lacks answers: {', '.join(plan.preview.unanswered)}",
+            hint="give them with --data KEY=VALUE, or pass --defaults",
+        )
     written = write_result(plan.preview)
     if written.stopped:
         return FixResult(plan, written, None)
@@ -293,6 +480,7 @@ def fix(
     rubric: Rubric | str | os.PathLike[str] | None = None,
     assessment_answers: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     interactive: bool | None = None,
+    bind: bool = True,
 ) -> FixResult:
     """Close the gaps of ``path`` up to level ``target`` with catalog components.
 
@@ -311,6 +499,8 @@ def fix(
         rubric=rubric,
         assessment_answers=assessment_answers,
         interactive=interactive,
+        preview=dry_run,
+        bind=bind,
     )
     if dry_run:
         return FixResult(plan, plan.preview, None)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mlops_factory._fix import FixPlan, FixResult
+    from mlops_factory._fix import FixPlan, FixResult, PeopleStep
 
 HELP = "Assess a repository and apply the catalog components that close its gaps."
 DESCRIPTION = """\
@@ -27,8 +27,23 @@ component would change (a conflict). By default a conflict stops the run before 
 is written; --conflict inline writes the conflicting files with git-style conflict blocks
 to resolve by hand. Nothing else of yours is touched.
 
-On a terminal you confirm the plan; otherwise pass --yes. --dry-run prints the plan and
-the full diff and writes nothing.
+On a repository with code of its own, the components are bound to that code: the plan
+shows each binding (training entry point, test and install commands, model file, serving
+app, dependency manager, Python version, licence) and the file it was read from
+(--data train_command=... and the like override them). The CI it adds runs the
+repository's own tests and training; the tracking adapter wraps its training function.
+Components that would add a second, generated project beside the repository's code
+(base, training-pipeline, serving, ONNX...) are not applied: their criteria stay steps,
+each with the command that carries it out or shows it. A criterion is claimed only when
+its binding is certain; what could not be wired is listed ("scaffolded: ..."). The
+licence, package name, Python version and dependency manager are never changed: a
+component that would change one is a conflict, and nothing is written. --no-bind
+applies the catalog's templates as they are (a generated project beside the code).
+
+On a terminal you confirm the plan; otherwise pass --yes. The plan is a summary
+(components, bindings, files added and changed, the criteria each closes); --dry-run
+writes nothing and never asks for answers (it lists what it would ask); --diff prints the
+full diff.
 
 Exit codes: 0 applied (or nothing to apply, or a clean dry run), 1 conflicts (nothing
 written, or markers written with --conflict inline), 2 user error (including no --yes
@@ -77,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         catalog=args.catalog,
         rubric=args.rubric,
         assessment_answers=args.answers,
+        preview=args.dry_run,
+        bind=args.bind,
     )
     console = Console()
     render_plan(console, plan)
@@ -89,12 +106,15 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         from mlops_factory._cli.add import render_outcome
 
-        console.print("\n[bold]Dry run[/]: the changes, nothing is written.")
-        return render_outcome(console, plan.preview, every_file=False)
-    if plan.conflicts and plan.preview.conflict == "stop":
+        return render_outcome(console, plan.preview, every_file=False, diff=args.diff, notes=False)
+    if plan.choice_conflicts or (plan.conflicts and plan.preview.conflict == "stop"):
         from mlops_factory._cli.add import render_outcome
 
-        return render_outcome(console, apply_fix(plan).applied or plan.preview, every_file=False)
+        return render_outcome(
+            console, apply_fix(plan).applied or plan.preview, every_file=False, notes=False
+        )
+    if args.diff:
+        console.out(plan.preview.diff(), highlight=False, end="")
     if not args.yes:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             raise FactoryError(
@@ -110,15 +130,19 @@ def run(args: argparse.Namespace) -> int:
     if result.applied is not None:
         from mlops_factory._cli.add import render_outcome
 
-        code = render_outcome(console, result.applied, every_file=False)
+        code = render_outcome(console, result.applied, every_file=False, notes=False)
     else:
         code = int(ExitCode.OK)
+    if result.after is not None:
+        render_claims(console, plan)
     render_levels(console, result)
     return code
 
 
 def render_plan(console: Console, plan: FixPlan) -> None:
-    """The plan: level now, components with their criteria and files, people's steps."""
+    """The plan at a glance: level now, bindings, components with the criteria each closes
+    (and the repository code it rests on) and their files, what is left to wire, and the
+    steps for people, each with its command."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -128,6 +152,10 @@ def render_plan(console: Console, plan: FixPlan) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    if plan.preview is not None and any(c.bound for c in plan.components):
+        from mlops_factory._cli.add import render_bindings
+
+        render_bindings(console, plan.preview, todo=False)  # the steps list them
     if plan.components:
         table = Table(title="Components to apply", show_header=True, header_style="bold", box=None)
         table.add_column("#", justify="right")
@@ -136,32 +164,58 @@ def render_plan(console: Console, plan: FixPlan) -> None:
         table.add_column("adds")
         table.add_column("changes (conflicts)")
         for i, c in enumerate(plan.components, start=1):
-            closes = ", ".join(c.criteria) or f"[dim]{escape(c.reason)}[/]"
+            closes = ", ".join(c.criteria) or (
+                "[dim]none claimed (scaffolded)[/]" if c.bound else f"[dim]{escape(c.reason)}[/]"
+            )
             conflicts = ", ".join(c.conflicts)
             table.add_row(
                 str(i),
-                f"{c.name} {c.version}",
+                f"{c.name} {c.version}" + (" [dim](bound)[/]" if c.bound else ""),
                 closes,
                 f"{len(c.creates)} file(s)",
                 f"[bold red]{escape(conflicts)}[/]" if conflicts else "-",
             )
         console.print(table)
     if plan.people:
-        table = Table(title="Actions for people", show_header=True, header_style="bold", box=None)
+        # One row per reason, so the plan fits a screen: the steps a component is not
+        # applied for, or that are people's work, share it.
+        grouped: dict[str, list[PeopleStep]] = {}
+        for item in plan.people:
+            grouped.setdefault(item.reason, []).append(item)
+        table = Table(title="Steps left", show_header=True, header_style="bold", box=None)
         table.add_column("level", justify="right")
         table.add_column("criteria")
-        table.add_column("step")
         table.add_column("why not automatic", style="dim")
-        for item in plan.people:
+        table.add_column("command")
+        for reason, items in grouped.items():
+            levels = sorted({i.step.level for i in items})
+            commands = list(dict.fromkeys(i.command for i in items if i.command))
+            if commands and all(c.startswith("mlops-factory explain ") for c in commands):
+                commands = commands[:1] + (
+                    [f"(and {len(commands) - 1} more)"] if commands[1:] else []
+                )
             table.add_row(
-                str(item.step.level),
-                ", ".join(item.step.criteria),
-                escape(item.step.title),
-                escape(item.reason),
+                "-".join(map(str, (levels[0], levels[-1]))) if len(levels) > 1 else str(levels[0]),
+                ", ".join(cid for i in items for cid in i.step.criteria),
+                escape(reason),
+                escape("\n".join(commands)) or "-",
             )
         console.print(table)
     for note in plan.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+
+
+def render_claims(console: Console, plan: FixPlan) -> None:
+    """The criteria claimed by bound components, each with the repository code it cites."""
+    from rich.markup import escape
+
+    for component in plan.components:
+        for criterion, cites in component.cites.items():
+            console.print(
+                f"[green]{criterion}[/] ({escape(component.name)}) rests on "
+                + escape("; ".join(cites)),
+                soft_wrap=True,
+            )
 
 
 def render_levels(console: Console, result: FixResult) -> None:

@@ -18,9 +18,9 @@ import re
 import sys
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mlops_factory._errors import FactoryError
 from mlops_factory._scaffold._answers import (
@@ -58,9 +58,16 @@ from mlops_factory._scaffold._project import (
     write_changes,
 )
 
+if TYPE_CHECKING:
+    from mlops_factory._scaffold._binding import BindingSpec, BoundComponent, RepoBindings
+
 ConflictMode = Literal["stop", "inline"]
-#: Where an answer came from, strongest first.
-AnswerSource = Literal["given", "recorded", "repo", "asked", "default"]
+#: Where an answer came from, strongest first; ``unanswered``: a preview used the
+#: suggestion for an answer it would ask.
+AnswerSource = Literal["given", "recorded", "repo", "asked", "default", "unanswered"]
+#: Where the answers of components bound to a repository's own code are recorded (not a
+#: catalog answers file: ``update`` re-renders those from the generated-project template).
+BINDINGS_DIR = ".mlops-factory/bindings"
 
 #: Files that show which CI provider a repository uses, in order of precedence.
 _CI_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -107,6 +114,15 @@ class ApplyResult:
     dry_run: bool
     conflict: ConflictMode
     notes: tuple[str, ...] = field(default=())
+    #: What the repository already has (None: not read, e.g. a custom catalog).
+    bindings: RepoBindings | None = None
+    #: Components rendered from the repository's bindings rather than their template.
+    bound: tuple[BoundComponent, ...] = ()
+    #: Team choices (licence, package name, Python version, dependency manager) a
+    #: component would change: nothing is written while there is one, even inline.
+    choice_conflicts: tuple[str, ...] = ()
+    #: Answers a preview did not have (it would ask them; the suggestion was used).
+    unanswered: tuple[str, ...] = ()
 
     @property
     def conflicts(self) -> tuple[FileChange, ...]:
@@ -115,13 +131,16 @@ class ApplyResult:
 
     @property
     def clean(self) -> bool:
-        """True when there is no conflict."""
-        return not self.conflicts
+        """True when there is no conflict (file or choice)."""
+        return not self.conflicts and not self.choice_conflicts
 
     @property
     def stopped(self) -> bool:
-        """True when nothing was written because of conflicts (``conflict="stop"``)."""
-        return not self.dry_run and not self.clean and self.conflict == "stop"
+        """True when nothing was written: a choice conflict, or file conflicts with
+        ``conflict="stop"``."""
+        if self.dry_run:
+            return False
+        return bool(self.choice_conflicts) or (bool(self.conflicts) and self.conflict == "stop")
 
     def files(self, kind: str) -> tuple[str, ...]:
         """The paths of the changes of one kind (``create``, ``conflict``, ``unchanged``)."""
@@ -144,6 +163,7 @@ def add_component(
     trust: bool = False,
     catalog: Catalog | str | os.PathLike[str] | None = None,
     interactive: bool | None = None,
+    bind: bool = True,
 ) -> ApplyResult:
     """Apply one catalog component (or group, e.g. ``ci``) to the repository at ``path``.
 
@@ -167,17 +187,22 @@ def add_component(
         catalog: A loaded catalog or a catalog folder; default the built-in one.
         interactive: Ask unknown answers on the terminal; default: when stdin and
             stdout are terminals.
+        bind: On a repository with code of its own, render the component from the
+            repository's bindings when it has a binding template (see
+            :mod:`mlops_factory._scaffold._binding`); False applies the template as is
+            (the team's choices are still kept).
 
     Raises:
         FactoryError: unknown component, a component already applied, bad or missing
             answers, an untrusted catalog.
     """
+    from mlops_factory._scaffold._binding import bind_component, template_data
+
     loaded = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     project = check_project(path)
     recorded = read_recorded(project)
-    given = merge_given(
-        loaded, data_file=load_data_file(data_file) if data_file is not None else None, data=data
-    )
+    given, bindings = given_and_bindings(loaded, project, data=data, data_file=data_file)
+    specs = binding_specs(loaded, bindings, recorded) if bind else {}
     group = loaded.groups.get(component)
     if group is None and component not in loaded.components:
         raise FactoryError(
@@ -190,7 +215,12 @@ def add_component(
         if group is not None
         else [loaded.components[component]]
     )
-    needed = [*([group.answer] if group else []), *(q for m in members for q in m.questions)]
+    # Bound to the repository's code, a component needs no questions of its own.
+    all_bound = all(m.name in specs for m in members)
+    needed = [
+        *([group.answer] if group else []),
+        *(() if all_bound else (q for m in members for q in m.questions)),
+    ]
     answers, sources, notes = resolve_project_answers(
         loaded,
         project,
@@ -199,35 +229,120 @@ def add_component(
         needed=needed,
         defaults=defaults,
         prompter=_prompter(interactive),
+        preview=dry_run,
+        bindings=bindings,
     )
+    notes.extend(bindings.notes)
+    unanswered = tuple(k for k, v in sources.items() if v == "unanswered")
     chosen = resolve_member(loaded, group, answers) if group else loaded.components[component]
-    applied = {r.name: r for r in recorded}
-    if chosen.name in applied:
-        version = applied[chosen.name].version or "an unknown version"
+    if chosen.name in specs and missing_needs(specs[chosen.name], bindings):
+        lacking = missing_needs(specs[chosen.name], bindings)
         raise FactoryError(
-            f"{chosen.name} is already applied to {project} (version {version})",
-            hint="move it to the catalog's version with `mlops-factory update`",
+            f"{chosen.name} wraps the repository's code, but no {', '.join(lacking)} was found "
+            f"in {project}",
+            hint=" ".join(f"give it with --data {k}=..." for k in lacking),
         )
-    for need in unmet_requirements(loaded, chosen, [*applied, chosen.name]):
-        notes.append(
-            f"{chosen.name} requires {need}, which this project does not record: its files may "
-            f"expect it (add it with `mlops-factory add {need}`, or see `mlops-factory fix`)"
+    bound: list[BoundComponent] = []
+    if chosen.name in specs:
+        project_name = str(answers.get("project_name", project.name))
+        data_t = template_data(bindings, project_name, [chosen.name])
+        bound.append(bind_component(specs[chosen.name], bindings, data_t))
+        plan = ComponentPlan(
+            chosen.name,
+            chosen.version,
+            f"{BINDINGS_DIR}/{chosen.name}.yml",
+            "bound to the repository's own code",
         )
-    align_group_answers(loaded, [chosen], answers, sources, given)
-    plans = (ComponentPlan(chosen.name, chosen.version, answers_file(chosen.name)),)
+    else:
+        applied = {r.name: r for r in recorded}
+        if chosen.name in applied:
+            version = applied[chosen.name].version or "an unknown version"
+            raise FactoryError(
+                f"{chosen.name} is already applied to {project} (version {version})",
+                hint="move it to the catalog's version with `mlops-factory update`",
+            )
+        for need in unmet_requirements(loaded, chosen, [*applied, chosen.name]):
+            notes.append(
+                f"{chosen.name} requires {need}, which this project does not record: its files "
+                f"may expect it (add it with `mlops-factory add {need} {shell_path(project)}`, "
+                "or see `mlops-factory fix`)"
+            )
+        align_group_answers(loaded, [chosen], answers, sources, given)
+        plan = ComponentPlan(chosen.name, chosen.version, answers_file(chosen.name))
     return apply_components(
         loaded,
         project,
-        [chosen],
+        [] if bound else [chosen],
         answers,
         recorded=recorded,
-        plans=plans,
+        plans=(plan,),
         sources=sources,
         conflict=conflict,
         dry_run=dry_run,
         trust=trust,
         notes=notes,
+        bindings=bindings,
+        bound=bound,
+        unanswered=unanswered,
     )
+
+
+def given_and_bindings(
+    catalog: Catalog,
+    project: Path,
+    *,
+    data: Mapping[str, Any] | None,
+    data_file: str | os.PathLike[str] | None,
+) -> tuple[dict[str, Any], RepoBindings]:
+    """The explicit answers, and the repository's bindings with the binding overrides of
+    ``data``/``data_file`` (``train_command=...``) applied."""
+    from mlops_factory._scaffold._binding import (
+        apply_overrides,
+        scan_repository,
+        split_binding_data,
+    )
+
+    file_answers, file_overrides = split_binding_data(
+        load_data_file(data_file) if data_file is not None else None
+    )
+    data_answers, data_overrides = split_binding_data(data)
+    given = merge_given(catalog, data_file=file_answers, data=data_answers)
+    bindings = apply_overrides(scan_repository(project), {**file_overrides, **data_overrides})
+    return given, bindings
+
+
+def binding_specs(
+    catalog: Catalog, bindings: RepoBindings, recorded: Sequence[RecordedComponent]
+) -> dict[str, BindingSpec]:
+    """The components to bind to the repository's own code (empty: apply templates as is).
+
+    Binding applies to a repository with code of its own that ``mlops-factory new`` did not
+    generate (no ``base`` recorded), with the built-in catalog (whose components the
+    binding templates are written for).
+    """
+    from mlops_factory._scaffold._binding import load_binding_specs
+
+    if not catalog.builtin or not bindings.existing or any(r.name == "base" for r in recorded):
+        return {}
+    return {n: s for n, s in load_binding_specs().items() if n in catalog.components}
+
+
+def missing_needs(spec: BindingSpec, bindings: RepoBindings) -> list[str]:
+    """The bindings ``spec`` cannot do without that the repository does not have."""
+    return [key for key in spec.needs if bindings.get(key) is None]
+
+
+def shell_path(project: Path) -> str:
+    """``project`` as a command argument that works when pasted: relative to the current
+    folder when inside it (``.``), quoted for the shell."""
+    import shlex
+
+    try:
+        rel = os.path.relpath(project)
+    except ValueError:  # another drive (Windows)
+        rel = str(project)
+    text = rel if not rel.startswith("..") else str(project)
+    return shlex.quote(text)
 
 
 def apply_components(
@@ -243,6 +358,9 @@ def apply_components(
     dry_run: bool = False,
     trust: bool = False,
     notes: Sequence[str] = (),
+    bindings: RepoBindings | None = None,
+    bound: Sequence[BoundComponent] = (),
+    unanswered: Sequence[str] = (),
 ) -> ApplyResult:
     """Render ``components`` (in order) and merge them into ``project`` (see module doc)."""
     result = preview_components(
@@ -256,6 +374,9 @@ def apply_components(
         conflict=conflict,
         trust=trust,
         notes=notes,
+        bindings=bindings,
+        bound=bound,
+        unanswered=unanswered,
     )
     if dry_run:
         return result
@@ -274,32 +395,141 @@ def preview_components(
     conflict: ConflictMode = "stop",
     trust: bool = False,
     notes: Sequence[str] = (),
+    bindings: RepoBindings | None = None,
+    bound: Sequence[BoundComponent] = (),
+    unanswered: Sequence[str] = (),
 ) -> ApplyResult:
-    """Render ``components`` and compare them with ``project``; write nothing."""
-    names = [*(r.name for r in recorded), *(c.name for c in components)]
-    ordered = [c.name for c in dependency_order(catalog, names)]
+    """Render ``components`` (and the ``bound`` ones) and compare them with ``project``;
+    write nothing. Each component's answers file records the files it creates and their
+    hashes, so the assessment can tell scaffolding nobody uses from integrated code."""
+    from mlops_factory._scaffold._binding import choice_conflicts
+
+    names = [*(r.name for r in recorded), *(c.name for c in components), *(b.name for b in bound)]
+    ordered = [
+        c.name for c in dependency_order(catalog, [n for n in names if n in catalog.components])
+    ]
     everything = [*ordered, *(n for n in dict.fromkeys(names) if n not in ordered)]
     render_data = {**answers, "components": everything}
-    with rendered(catalog, components, render_data, trust=trust, name=project.name) as out:
-        changes = tuple(classify_new_files(out, project))
+    changes: list[FileChange] = []
+    if components:
+        with rendered(catalog, components, render_data, trust=trust, name=project.name) as out:
+            changes.extend(classify_new_files(out, project))
+    if bound:
+        changes.extend(_bound_changes(project, bound))
+    changes = _record_files(project, changes, [c.name for c in components], bound)
+    choices: list[str] = []
+    if bindings is not None and components:
+        choices = choice_conflicts(
+            bindings,
+            answers,
+            [
+                (c.name, c.questions, [x.path for x in changes if x.component == c.name])
+                for c in components
+            ],
+        )
     return ApplyResult(
         project=project,
         components=tuple(plans),
         answers=render_data,
         sources=dict(sources),
-        changes=changes,
+        changes=tuple(changes),
         written=(),
         dry_run=True,
         conflict=conflict,
         notes=tuple(notes),
+        bindings=bindings,
+        bound=tuple(bound),
+        choice_conflicts=tuple(choices),
+        unanswered=tuple(unanswered),
     )
+
+
+def _bound_changes(project: Path, bound: Sequence[BoundComponent]) -> list[FileChange]:
+    """Compare the files of components bound to the repository with it (as ``add`` does)."""
+    import tempfile
+
+    from mlops_factory._scaffold._project import Rendering, rmtree
+
+    parent = Path(tempfile.mkdtemp(prefix="mlops-factory-bind-"))
+    try:
+        owners: dict[str, str] = {}
+        for component in bound:
+            for rel, content in component.files.items():
+                target = parent / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+                owners[rel] = component.name
+        rendering = Rendering(root=parent, versions=(), owners=owners)
+        return classify_new_files(rendering, project, label="mlops-factory (bound)")
+    finally:
+        rmtree(parent)
+
+
+def _record_files(
+    project: Path,
+    changes: Sequence[FileChange],
+    names: Sequence[str],
+    bound: Sequence[BoundComponent],
+) -> list[FileChange]:
+    """Add to each component's answers file the files it creates, with their hashes
+    (``_mlops_factory_files``); bound components get a bindings record of their own."""
+    import yaml
+
+    from mlops_factory._assess._scaffolded import FILES_KEY, text_hash
+
+    def hashes(component: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for change in changes:
+            if change.component == component and change.kind == "create" and change.after:
+                text = _utf8(change.after)
+                if text is not None and not change.path.startswith(".mlops-factory/"):
+                    out[change.path] = text_hash(text)
+        return out
+
+    result = list(changes)
+    for i, change in enumerate(result):
+        if change.component in names and change.path == answers_file(change.component):
+            files = hashes(change.component)
+            if change.kind == "create" and change.after is not None and files:
+                block = yaml.safe_dump({FILES_KEY: files}, sort_keys=True).encode("utf-8")
+                after = change.after + (b"" if change.after.endswith(b"\n") else b"\n") + block
+                result[i] = replace(change, after=after, theirs=after)
+    for component in bound:
+        record = {
+            "component": component.name,
+            "bindings": {
+                b.key: {"value": b.value, "from": b.source, "certain": b.certain}
+                for b in component.used
+            },
+            "claims": {c.criterion: list(c.cites) for c in component.claims},
+            FILES_KEY: hashes(component.name),
+        }
+        header = (
+            f"# Bindings of {component.name} to this repository's own code, written by "
+            "mlops-factory. Do not edit by hand.\n"
+        )
+        content = (header + yaml.safe_dump(record, sort_keys=False)).encode("utf-8")
+        rel = f"{BINDINGS_DIR}/{component.name}.yml"
+        target = project / rel
+        before = target.read_bytes() if target.is_file() and not target.is_symlink() else None
+        kind: Literal["create", "update"] = "create" if before is None else "update"
+        if before == content:
+            result.append(FileChange(rel, component.name, "unchanged", before, before, content))
+        else:
+            result.append(FileChange(rel, component.name, kind, before, content, content))
+    return result
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def write_result(preview: ApplyResult) -> ApplyResult:
     """Write a preview's changes (unless it has conflicts and ``conflict="stop"``)."""
-    from dataclasses import replace
-
-    if not preview.clean and preview.conflict == "stop":
+    if preview.choice_conflicts or (preview.conflicts and preview.conflict == "stop"):
         return replace(preview, dry_run=False, written=())
     written = write_changes(preview.project, preview.changes, inline=preview.conflict == "inline")
     return replace(preview, dry_run=False, written=written)
@@ -380,6 +610,8 @@ def resolve_project_answers(
     needed: Sequence[str],
     defaults: bool = False,
     prompter: Prompter | None = None,
+    preview: bool = False,
+    bindings: RepoBindings | None = None,
 ) -> tuple[dict[str, Any], dict[str, AnswerSource], list[str]]:
     """Resolve every answer key for applying components to an existing project.
 
@@ -387,14 +619,18 @@ def resolve_project_answers(
     derived from the repository (both used only when valid), then for keys in
     ``needed``: the terminal (``prompter``, unless ``defaults``), and for the rest the
     suggestion. ``project_name`` and ``owner``, when needed and not known, must be given
-    without a terminal unless ``defaults``. Returns answers, their sources and notes.
+    without a terminal unless ``defaults``; a ``preview`` (dry run) never asks nor fails:
+    it uses the suggestion and marks the answer ``unanswered`` (what it would ask).
+    Returns answers, their sources and notes.
     """
+    if preview:
+        prompter = None
     ctx = AnswerContext(catalog=catalog, dest=project, answers={})
     sources: dict[str, AnswerSource] = {}
     notes: list[str] = []
     known: tuple[tuple[AnswerSource, Mapping[str, Any]], ...] = (
         ("recorded", merged_answers(recorded)),
-        ("repo", derive_answers(project)),
+        ("repo", derive_answers(project, bindings)),
     )
     missing: list[str] = []
     keys = (*ANSWER_KEYS, *(k for k in group_keys(catalog) if k not in ANSWER_KEYS))
@@ -411,13 +647,18 @@ def resolve_project_answers(
             if problem is None:
                 ctx.answers[key], sources[key], found = value, source, True
                 break
-            notes.append(f"ignored the {source} answer {key}={values[key]!r}: {problem}")
+            if key in needed:  # an answer no component here uses is no news
+                notes.append(f"ignored the {source} answer {key}={values[key]!r}: {problem}")
         if found:
             continue
         is_needed = key in needed
         asking = prompter is not None and not defaults and is_needed and asks(ctx, key)
-        if key in REQUIRED_KEYS and is_needed and not defaults and not asking:
+        if key in REQUIRED_KEYS and is_needed and not defaults and not asking and not preview:
             missing.append(key)
+            continue
+        if preview and is_needed and not defaults and asks(ctx, key):
+            ctx.answers[key] = validate(ctx, key, default(ctx, key))
+            sources[key] = "unanswered"
             continue
         if key != "project_name" and "project_name" in missing:
             continue  # derived suggestions need it
@@ -439,11 +680,12 @@ def resolve_project_answers(
     return ctx.answers, sources, notes
 
 
-def derive_answers(project: Path) -> dict[str, Any]:
-    """Answers the repository itself states: names, description, Python version and
-    license from ``pyproject.toml``, the package from ``src/<package>/``, the CI
-    provider, infrastructure-as-code tool and data versioning from the files present.
-    Values may be invalid answers; the caller validates them."""
+def derive_answers(project: Path, bindings: RepoBindings | None = None) -> dict[str, Any]:
+    """Answers the repository itself states: names, description and Python version from
+    ``pyproject.toml``, the licence from its LICENSE file (else pyproject), the package
+    from ``src/<package>/``, the CI provider, infrastructure-as-code tool and data
+    versioning from the files present. ``bindings`` is the repository already read (see
+    :func:`scan_repository`). Values may be invalid answers; the caller validates them."""
     out: dict[str, Any] = {}
     meta = _pyproject(project)
     name = meta.get("name")
@@ -458,9 +700,9 @@ def derive_answers(project: Path) -> dict[str, Any]:
     python = _python_version(project, meta.get("requires-python"))
     if python:
         out["python_version"] = python
-    license_ = meta.get("license")
-    if isinstance(license_, str) and license_:
-        out["license"] = license_
+    licence = (bindings or _scan(project)).get("license")
+    if licence is not None:
+        out["license"] = licence.value
     authors = meta.get("authors")
     if isinstance(authors, list) and authors and isinstance(authors[0], dict):
         owner = authors[0].get("name")
@@ -476,6 +718,12 @@ def derive_answers(project: Path) -> dict[str, Any]:
     if (project / "dvc.yaml").is_file() or (project / ".dvc").is_dir():
         out["data_versioning"] = "dvc"
     return out
+
+
+def _scan(project: Path) -> RepoBindings:
+    from mlops_factory._scaffold._binding import scan_repository
+
+    return scan_repository(project)
 
 
 def _pyproject(project: Path) -> dict[str, Any]:

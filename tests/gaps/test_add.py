@@ -129,7 +129,9 @@ def test_dry_run_shows_the_full_diff_and_writes_nothing(
     repo = _repo(tmp_path, {"README.md": "# mine\n"})
     before = tree_bytes(repo)
 
-    code = main(["add", "base", str(repo), "--catalog", str(catalog), "--defaults", "--dry-run"])
+    code = main(
+        ["add", "base", str(repo), "--catalog", str(catalog), "--defaults", "--dry-run", "--diff"]
+    )
 
     assert code == 1  # a real run would stop on the conflict
     assert tree_bytes(repo) == before

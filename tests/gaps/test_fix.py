@@ -37,6 +37,7 @@ def _cli(repo: Path, *flags: str) -> int:
             "project_name=churn",
             "--data",
             "owner=t",
+            "--no-bind",
             *flags,
         ]
     )
@@ -55,6 +56,8 @@ def cache(shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _level0(tmp_path: Path, *, readme: bool = True) -> Path:
+    """A level-0 repository with code of its own. These tests apply the catalog's
+    templates as they are (``bind=False``); binding to the code: test_binding.py."""
     tree: dict[str, Any] = {**LEVEL0, "train.py": TRAIN}
     if not readme:
         del tree["README.md"]
@@ -67,7 +70,7 @@ def test_fix_target_3_lifts_a_level_0_repo_to_level_3_touching_only_planned_file
     repo = _level0(tmp_path)
     before = tree_bytes(repo)
 
-    result = fix(repo, target=3, data=ANSWERS, conflict="inline", interactive=False)
+    result = fix(repo, target=3, data=ANSWERS, conflict="inline", interactive=False, bind=False)
 
     levels = {d.id: (d.before, d.after) for d in result.levels}
     assert {d: levels[d][0] for d in AUTOMATABLE} == {
@@ -97,7 +100,7 @@ def test_fix_target_3_lifts_a_level_0_repo_to_level_3_touching_only_planned_file
 def test_the_plan_maps_criteria_to_components_in_dependency_order(tmp_path: Path) -> None:
     repo = _level0(tmp_path)
     before = tree_bytes(repo)
-    plan = plan_fix(repo, target=2, data=ANSWERS, interactive=False)
+    plan = plan_fix(repo, target=2, data=ANSWERS, interactive=False, bind=False)
     assert tree_bytes(repo) == before  # planning writes nothing
     names = [c.name for c in plan.components]
     assert names[0] == "base"
@@ -114,7 +117,7 @@ def test_the_plan_maps_criteria_to_components_in_dependency_order(tmp_path: Path
 def test_the_ci_group_follows_the_repositorys_provider(tmp_path: Path) -> None:
     repo = _level0(tmp_path)
     (repo / ".gitlab-ci.yml").write_text("stages: [build]\nbuild:\n  script: [echo hi]\n")
-    plan = plan_fix(repo, target=1, data=ANSWERS, interactive=False)
+    plan = plan_fix(repo, target=1, data=ANSWERS, interactive=False, bind=False)
     names = [c.name for c in plan.components]
     assert "ci-gitlab" in names and "ci-github" not in names
     assert ".gitlab-ci.yml" in plan.conflicts
@@ -145,8 +148,12 @@ def test_cli_needs_yes_without_a_terminal_dry_run_writes_nothing_yes_applies(
     assert _cli(repo, "--dry-run") == 0
     assert tree_bytes(repo) == before
     out = capsys.readouterr().out
-    assert "Components to apply" in out and "Actions for people" in out
-    assert "+++ b/.mlops-factory/serving-realtime.yml" in out
+    assert "Components to apply" in out and "Steps left" in out
+    assert "+++ b/.mlops-factory/serving-realtime.yml" not in out  # a summary, no diff
+    assert "--diff shows the full diff" in out
+
+    assert _cli(repo, "--dry-run", "--diff") == 0
+    assert "+++ b/.mlops-factory/serving-realtime.yml" in capsys.readouterr().out
 
     assert _cli(repo, "--yes") == 0
     out = capsys.readouterr().out

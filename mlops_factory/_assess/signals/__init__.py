@@ -40,6 +40,7 @@ _MODULES: tuple[str, ...] = (
     "onnx",
     "lineage",
     "release",
+    "hygiene",
 )
 
 
