@@ -150,4 +150,6 @@ def _scope(snapshot: RepoSnapshot, project: str | None) -> str | None:
 
 def _scaffolded(snapshot: RepoSnapshot) -> frozenset[str]:
     """Files mlops-factory wrote that nothing in the repository uses yet."""
-    return frozenset()
+    from mlops_factory._assess._scaffolded import scaffolded_paths
+
+    return scaffolded_paths(snapshot)

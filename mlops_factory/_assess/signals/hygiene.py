@@ -68,3 +68,14 @@ def conflict_markers(snap: RepoSnapshot) -> SignalResult:
                 )
             )
     return result("conflict_markers", evidence)
+
+
+@signal(
+    "merges_resolved",
+    "No unresolved git conflict markers are left in files (the markers are the evidence).",
+)
+def merges_resolved(snap: RepoSnapshot) -> SignalResult:
+    # The rubric asks for the good state; the markers found are kept as the evidence of
+    # an unmet finding, so the report says where they are.
+    markers = conflict_markers(snap)
+    return result("merges_resolved", markers.evidence, found=not markers.found)
