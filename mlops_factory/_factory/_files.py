@@ -11,15 +11,10 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from pathlib import Path
 
-from mlops_factory._assess._gitfacts import (
-    GIT_TIMEOUT_S,
-    SAFE_ENV,
-    _special_git_files,
-    safe_git_args,
-)
+from mlops_factory._git import GitRefused, find_git_dir
+from mlops_factory._git import run_git as _run_git
 
 #: Files larger than this are compared by size and a streamed hash, never read whole.
 MAX_READ_BYTES = 4 * 1_048_576
@@ -27,43 +22,17 @@ MAX_READ_BYTES = 4 * 1_048_576
 ANSWERS_DIR = ".mlops-factory"
 
 
-def git_dir(root: Path) -> Path | None:
-    """The project's git folder when it is a plain, readable git checkout, else None."""
-    dot = root / ".git"
-    if not os.path.lexists(dot) or _special_git_files(root) is not None:
-        return None
-    if dot.is_dir() and not dot.is_symlink():
-        return dot
-    try:
-        pointer = dot.read_text(encoding="utf-8", errors="replace").strip()
-    except OSError:
-        return None
-    if not pointer.startswith("gitdir:"):
-        return None
-    return (root / pointer.removeprefix("gitdir:").strip()).resolve()
-
-
 def run_git(root: Path, *args: str) -> str | None:
-    """Run a read-only git command with the assessment's safe configuration and
-    environment (nothing from the repository's config runs); None on any failure."""
-    folder = git_dir(root)
-    if folder is None:
-        return None
-    env = {**os.environ, **SAFE_ENV, "GIT_DIR": str(folder), "GIT_WORK_TREE": str(root)}
+    """Run a read-only git command through the one safe git runner (nothing from the
+    repository's config runs, bounded in time and output); None on any failure."""
     try:
-        done = subprocess.run(
-            ["git", *safe_git_args(folder), "--no-optional-locks", *args],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        folder = find_git_dir(root)
+        if folder is None:
+            return None
+        done = _run_git(root, *args, git_dir=folder)
+    except GitRefused:
         return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.decode("utf-8", errors="replace")
+    return done.text if done.ok else None
 
 
 def project_files(root: Path) -> list[str]:

@@ -41,8 +41,6 @@ def init(rubric: Rubric | str | None, answers: Mapping[str, bool | None], in_wor
         # Ctrl-C goes to the whole process group; the parent decides how to stop.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         # Paid once here rather than inside the first repo's timing.
-        import git  # noqa: F401
-
         import mlops_factory._assess.pipeline  # noqa: F401
     _STATE["rubric"] = rubric if not isinstance(rubric, str | None) else load_rubric(rubric)
     _STATE["answers"] = dict(answers)

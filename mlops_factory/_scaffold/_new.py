@@ -37,7 +37,6 @@ from mlops_factory._scaffold._project import (
     rmtree,
 )
 
-_FALLBACK_AUTHOR = ("mlops-factory", "mlops-factory@localhost")
 _MAX_LISTED = 10
 
 
@@ -194,34 +193,30 @@ def _commit_message(answers: Mapping[str, Any], components: tuple[Component, ...
 
 
 def _git_commit(project: Path, message: str) -> str:
-    """git init (branch main) and commit everything not ignored; hooks never run."""
-    import git
+    """git init (branch main) and commit everything not ignored, through the one git
+    runner: hooks and filters never run. Authored as the user (see ``user_identity``)."""
+    from mlops_factory._git import GitRefused, run_git, user_identity
 
+    who = user_identity()
     try:
-        repo = git.Repo.init(project, initial_branch="main")
-    except git.GitCommandNotFound:
+        for args in (
+            ("init", "-q", "-b", "main"),
+            ("add", "-A"),
+            ("commit", "-q", "--no-verify", "-m", message),
+            ("rev-parse", "HEAD"),
+        ):
+            # init may apply the user's own template folder; hooks never run.
+            done = run_git(project, *args, identity=who, timeout=300, user_config=args[0] == "init")
+            if not done.ok:
+                raise FactoryError(
+                    f"git {args[0]} failed in {project}: {done.error}",
+                    hint="pass --no-git to skip the first commit",
+                )
+    except GitRefused as exc:
         raise FactoryError(
-            "git is not installed", hint="install git, or pass --no-git to skip the first commit"
+            exc.reason, hint=exc.hint or "pass --no-git to skip the first commit"
         ) from None
-    with repo:
-        repo.git.add(A=True)
-        actor = _identity(repo)
-        commit = repo.index.commit(message, author=actor, committer=actor, skip_hooks=True)
-        return str(commit.hexsha)
-
-
-def _identity(repo: Any) -> Any:
-    """The user's git identity when configured, else a fixed one (no global config needed)."""
-    import git
-
-    name = os.environ.get("GIT_AUTHOR_NAME")
-    email = os.environ.get("GIT_AUTHOR_EMAIL")
-    with repo.config_reader() as config:
-        if not name:
-            name = config.get_value("user", "name", default="") or None
-        if not email:
-            email = config.get_value("user", "email", default="") or None
-    return git.Actor(str(name or _FALLBACK_AUTHOR[0]), str(email or _FALLBACK_AUTHOR[1]))
+    return done.text.strip()
 
 
 class _Staging:

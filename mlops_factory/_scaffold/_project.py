@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import stat
-import subprocess
 import sys
 import tempfile
 import warnings
@@ -27,6 +26,7 @@ from typing import Any, Literal
 import yaml
 
 from mlops_factory._errors import FactoryError
+from mlops_factory._git import GitRefused, run_git
 from mlops_factory._io import atomic_write
 from mlops_factory._scaffold._cache import Materialised, find_version, materialise
 from mlops_factory._scaffold._catalog import Catalog, Component, requires_order
@@ -528,26 +528,16 @@ def three_way_merge(
             (folder / name).write_bytes(data)
             files.append(str(folder / name))
         args = ["merge-file", "-p", "-L", labels[0], "-L", labels[1], "-L", labels[2], *files]
-        done = subprocess.run(["git", *args], capture_output=True, check=False, env=_git_env())
-    except FileNotFoundError:
+        done = run_git(None, *args, outside=folder)
+    except GitRefused as exc:
         raise FactoryError(
-            "git is not installed", hint="install git: updates merge with it"
+            f"git merge-file failed: {exc.reason}", hint=exc.hint or "install git"
         ) from None
     finally:
         rmtree(folder)
     if done.returncode < 0 or done.returncode > 127:
-        raise FactoryError(f"git merge-file failed: {done.stderr.decode(errors='replace').strip()}")
+        raise FactoryError(f"git merge-file failed: {done.error}")
     return done.stdout, done.returncode == 0
-
-
-def _git_env() -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
-    }
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    return env
 
 
 def unified_diff(changes: Sequence[FileChange], *, inline: bool = True) -> str:
