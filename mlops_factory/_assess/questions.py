@@ -47,22 +47,12 @@ def parse_answer(value: Any) -> Answer | str:
 
 def load_answers(path: str | os.PathLike[str], rubric: Rubric) -> dict[str, Answer]:
     """Read an answers file; every problem names the file and the question id."""
-    import yaml
+    from mlops_factory._yamlsafe import MAX_ANSWERS_BYTES, load_file
 
     file = Path(path)
     hint = "see `mlops-factory assess --help` for the answers file format"
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FactoryError(f"answers file {file} does not exist", hint) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactoryError(f"answers file {file} cannot be read: {exc}", hint) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise FactoryError(
-            f"{file}: invalid YAML{at}: {getattr(exc, 'problem', exc)}", hint
-        ) from None
+    # The one YAML file loader: a FIFO, /dev/zero or a huge file is a user error.
+    data = load_file(file, kind="answers file", hint=hint, max_bytes=MAX_ANSWERS_BYTES)
     if data is None:
         return {}
     if not isinstance(data, Mapping) or not isinstance(data.get("answers", {}), Mapping):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mlops_factory._git import GitRefused, find_git_dir
 from mlops_factory._git import run_git as _run_git
+from mlops_factory._readsafe import Refused, read_in
 
 #: Files larger than this are compared by size and a streamed hash, never read whole.
 MAX_READ_BYTES = 4 * 1_048_576
@@ -75,35 +76,15 @@ def inside(root: Path, rel: str) -> bool:
 
 
 def read_bytes(root: Path, rel: str, cap: int = MAX_READ_BYTES) -> bytes | None:
-    """The bytes of a regular file inside ``root`` (no link followed), or None when it is
-    missing, not a regular file, a link, bigger than ``cap`` or unreadable."""
+    """The bytes of a regular file inside ``root`` (no link followed, no hard-linked
+    file), or None when it is missing, not a regular file, a link, bigger than ``cap``
+    or unreadable (the one untrusted-file reader, :mod:`mlops_factory._readsafe`)."""
     if not inside(root, rel):
         return None
-    path = root / rel
     try:
-        fd = os.open(
-            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        )
-    except OSError:
+        return read_in(root, rel, cap=cap, follow_links=False)
+    except Refused:
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
-            return None
-        chunks = []
-        remaining = cap + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1_048_576))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-        return None if len(data) > cap else data
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def is_executable(root: Path, rel: str) -> bool:

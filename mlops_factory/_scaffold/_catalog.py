@@ -20,6 +20,7 @@ import yaml
 
 from mlops_factory._errors import FactoryError
 from mlops_factory._resources import templates_dir
+from mlops_factory._yamlsafe import load_file, safe_loader
 
 CATALOG_FILE = "catalog.yaml"
 QUESTIONS_FILE = "questions.yml"
@@ -328,21 +329,12 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     return _build(root, file, data, builtin=root == builtin_dir)
 
 
-def _read_yaml(file: Path) -> Any:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactoryError(f"{file}: cannot read: {exc}") from None
-    try:
-        return yaml.load(text, Loader=_SafeLoader)
-    except yaml.YAMLError as exc:
-        raise FactoryError(f"{file}: not valid YAML: {_yaml_problem(exc)}") from None
+_CATALOG_HINT = "fix the catalog file (its format: docs/scaffold.md)"
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    return f"{problem} (line {mark.line + 1})" if mark is not None else str(problem)
+def _read_yaml(file: Path, *, multi: bool = False, loader: Any = None) -> Any:
+    """A catalog file through the one YAML file loader (bounded, regular files only)."""
+    return load_file(file, kind="", hint=_CATALOG_HINT, multi=multi, loader=loader or _SafeLoader)
 
 
 class _SafeLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
@@ -605,12 +597,7 @@ def _refuse_cycles(
 def _load_questions(file: Path) -> dict[str, SharedQuestion]:
     if not file.is_file():
         return {}
-    try:
-        docs = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=_SafeLoader))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactoryError(f"{file}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise FactoryError(f"{file}: not valid YAML: {_yaml_problem(exc)}") from None
+    docs = _read_yaml(file, multi=True)
     out: dict[str, SharedQuestion] = {}
     for doc in docs:
         if doc is None:
@@ -661,7 +648,7 @@ def _load_copier_config(catalog: Catalog, component: Component) -> list[Any]:
         conf = component.path / "copier.yaml"
     root = component.path.resolve()
 
-    class Loader(yaml.SafeLoader):
+    class Loader(safe_loader()):  # type: ignore[misc]
         pass
 
     def include(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -672,14 +659,11 @@ def _load_copier_config(catalog: Catalog, component: Component) -> list[Any]:
         if shared is not None and Path(pattern).match(QUESTIONS_FILE):
             files.append(shared)
         for path in files:
-            docs.extend(yaml.load_all(path.read_bytes(), Loader=Loader))
+            docs.extend(_read_yaml(path, multi=True, loader=Loader))
         return docs
 
     Loader.add_constructor("!include", include)
-    try:
-        raw = list(yaml.load_all(conf.read_bytes(), Loader=Loader))
-    except yaml.YAMLError as exc:
-        raise FactoryError(f"{conf}: not valid YAML: {_yaml_problem(exc)}") from None
+    raw = _read_yaml(conf, multi=True, loader=Loader)
     flat: list[Any] = []
 
     def flatten(items: Any) -> None:

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-import yaml
-
 from mlops_factory._errors import FactoryError
 from mlops_factory._git import GitRefused, run_git
 from mlops_factory._io import atomic_write
@@ -93,15 +91,14 @@ def read_recorded(project: str | os.PathLike[str]) -> tuple[RecordedComponent, .
 
 def read_answers_file(file: Path) -> RecordedComponent:
     """Read one answers file ``.mlops-factory/<component>.yml``."""
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactoryError(f"{file}: cannot read the answers file: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise FactoryError(
-            f"{file}: the answers file is not valid YAML: {exc}",
-            hint="restore it from git (git checkout -- <file>)",
-        ) from None
+    from mlops_factory._yamlsafe import MAX_ANSWERS_BYTES, load_file
+
+    data = load_file(
+        file,
+        kind="answers file",
+        hint="restore it from git (git checkout -- <file>)",
+        max_bytes=MAX_ANSWERS_BYTES,
+    )
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -48,7 +48,7 @@ def test_read_recorded_of_a_plain_folder_is_empty_and_a_bad_file_is_named(
     assert read_recorded(tmp_path) == ()
     (tmp_path / ".mlops-factory").mkdir()
     (tmp_path / ".mlops-factory/base.yml").write_text("a: [unclosed\n")
-    with pytest.raises(FactoryError, match=r"base\.yml: the answers file is not valid YAML"):
+    with pytest.raises(FactoryError, match=r"answers file \S+base\.yml: invalid YAML at line 2"):
         read_recorded(tmp_path)
 
 
