@@ -70,6 +70,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="limit for each step: load, inference, one probe (default 120)",
     )
+    check.add_argument(
+        "--deadline",
+        type=_positive_float,
+        default=600.0,
+        metavar="SECONDS",
+        help="limit for the whole check; steps not done by then fail (default 600)",
+    )
 
     profile = sub.add_parser(
         "profile",
@@ -142,10 +149,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="limit for one setting (default 300)",
     )
+    profile.add_argument(
+        "--deadline",
+        type=_positive_float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="limit for the whole profile; settings not reached by then fail (default 3600)",
+    )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", metavar="MODEL.onnx", help="the model file")
+    p.add_argument(
+        "--memory-limit",
+        type=_size_or_none,
+        default=8 * 1024**3,
+        metavar="SIZE",
+        help="address-space limit of the onnxruntime process; a model that needs more "
+        "exits 2 (default 8GiB; 'none' for no limit)",
+    )
     p.add_argument(
         "--dim",
         action="append",
@@ -237,6 +259,10 @@ def _dim(text: str) -> tuple[str, int]:
     return name.strip(), _non_negative_int(value)
 
 
+def _size_or_none(text: str) -> int | None:
+    return None if text.strip().lower() in ("none", "0") else _size(text)
+
+
 def _size(text: str) -> int:
     """``1000``, ``500MB``, ``1.5GiB``, ``2G`` (binary multiples) -> bytes."""
     m = _SIZE.match(text)
@@ -272,6 +298,8 @@ def _run_check(args: argparse.Namespace) -> int:
         probes=not args.no_probes,
         max_bytes=args.max_bytes,
         timeout=args.timeout,
+        deadline=args.deadline,
+        memory_limit=args.memory_limit,
     )
     if args.format == "json":
         _emit_json(report.to_dict(), args.output)
@@ -317,6 +345,8 @@ def _run_profile(args: argparse.Namespace) -> int:
             dims=dict(args.dim),
             max_bytes=args.max_bytes,
             timeout=args.timeout,
+            deadline=args.deadline,
+            memory_limit=args.memory_limit,
             progress=progress,
         )
     if args.format == "json":
@@ -363,6 +393,16 @@ def _write_atomic(path: Path, text: str) -> None:
         raise FactoryError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _safe(text: str | None) -> str:
+    """A string from the model file (names, producer, errors) as rich text that neither
+    drives the terminal nor is read as markup."""
+    from rich.markup import escape
+
+    from mlops_factory._text import clean
+
+    return str(escape(clean(text)))
+
+
 def _model_line(report: ModelCheckReport | ProfileReport) -> str:
     from mlops_factory._onnx._validate import human_bytes
 
@@ -376,19 +416,18 @@ def _model_line(report: ModelCheckReport | ProfileReport) -> str:
 
 
 def _render_check(console: Console, report: ModelCheckReport) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     from mlops_factory._onnx._report import format_shape
 
-    console.print(f"[bold]{escape(report.model.path)}[/]  {escape(_model_line(report))}")
+    console.print(f"[bold]{_safe(report.model.path)}[/]  {_safe(_model_line(report))}")
     console.print(f"onnxruntime {report.onnxruntime_version} (CPU)")
 
     inputs = Table(title="Inputs", title_justify="left")
     for col in ("name", "type", "shape"):
         inputs.add_column(col)
     for spec in report.inputs:
-        inputs.add_row(escape(spec.name), spec.type, format_shape(spec.shape))
+        inputs.add_row(_safe(spec.name), spec.type, format_shape(spec.shape))
     console.print(inputs)
 
     observed = {o.name: o for o in report.inference.outputs}
@@ -398,20 +437,20 @@ def _render_check(console: Console, report: ModelCheckReport) -> None:
     for spec in report.outputs:
         seen = observed.get(spec.name)
         outputs.add_row(
-            escape(spec.name),
+            _safe(spec.name),
             spec.type,
             format_shape(spec.shape),
-            "-" if seen is None else escape(seen.describe()),
+            "-" if seen is None else _safe(seen.describe()),
         )
     console.print(outputs)
 
     inf = report.inference
     if inf.ok:
         took = "" if inf.latency_ms is None else f" in {inf.latency_ms:.2f} ms"
-        console.print(f"[green]✓[/] inference on {escape(inf.source)}{took}")
+        console.print(f"[green]✓[/] inference on {_safe(inf.source)}{took}")
     else:
         console.print(
-            f"[red]✗[/] inference on {escape(inf.source)} failed: {escape(inf.error or '')}"
+            f"[red]✗[/] inference on {_safe(inf.source)} failed: {_safe(inf.error or '')}"
         )
 
     if report.probes:
@@ -423,26 +462,26 @@ def _render_check(console: Console, report: ModelCheckReport) -> None:
             outcome: str = p.outcome
             if p.expected == "reject" and p.outcome == "accepted":
                 outcome += " (must reject)"
-            fed = f"[dim]{escape(p.fed)}[/]\n" if p.fed else ""
-            probes.add_row(mark, p.title, outcome, fed + escape(p.detail))
+            fed = f"[dim]{_safe(p.fed)}[/]\n" if p.fed else ""
+            probes.add_row(mark, p.title, outcome, fed + _safe(p.detail))
         console.print(probes)
 
     parity = report.parity
     if parity is not None:
         tolerance = f"rtol {parity.rtol:g}, atol {parity.atol:g}"
         table = Table(
-            title=f"Parity with {escape(parity.reference)} ({tolerance})", title_justify="left"
+            title=f"Parity with {_safe(parity.reference)} ({tolerance})", title_justify="left"
         )
         for col in ("", "output", "mismatched", "max abs diff", "max rel diff", "detail"):
             table.add_column(col, overflow="fold")
         for o in parity.outputs:
             table.add_row(
                 "[green]✓[/]" if o.ok else "[red]✗[/]",
-                escape(o.name),
+                _safe(o.name),
                 f"{o.mismatched}/{o.total}",
                 "-" if o.max_abs_diff is None else f"{o.max_abs_diff:.3g}",
                 "-" if o.max_rel_diff is None else f"{o.max_rel_diff:.3g}",
-                escape(o.detail),
+                _safe(o.detail),
             )
         console.print(table)
 
@@ -451,7 +490,7 @@ def _render_check(console: Console, report: ModelCheckReport) -> None:
     else:
         console.print("[bold red]✗ model check failed:[/]")
         for problem in report.problems:
-            console.print(f"  - {escape(problem)}")
+            console.print(f"  - {_safe(problem)}")
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -465,13 +504,12 @@ def _ms(value: float | None) -> str:
 
 
 def _render_profile(console: Console, report: ProfileReport) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     m = report.machine
-    console.print(f"[bold]{escape(report.model.path)}[/]  {escape(_model_line(report))}")
+    console.print(f"[bold]{_safe(report.model.path)}[/]  {_safe(_model_line(report))}")
     console.print(
-        f"machine: {m.cpu_count} CPUs ({m.usable_cpus} usable, {escape(m.cpu_model)}), "
+        f"machine: {m.cpu_count} CPUs ({m.usable_cpus} usable, {_safe(m.cpu_model)}), "
         f"onnxruntime {m.onnxruntime_version}, Python {m.python_version}"
     )
     from rich import box
@@ -503,14 +541,14 @@ def _render_profile(console: Console, report: ProfileReport) -> None:
         )
     console.print(table)
     for line in failed:
-        console.print(f"[red]✗[/] {escape(line)}")
+        console.print(f"[red]✗[/] {_safe(line)}")
     rec = report.recommended
     if rec is None:
-        console.print(f"[bold red]✗ no recommendation:[/] {escape(report.recommendation)}")
+        console.print(f"[bold red]✗ no recommendation:[/] {_safe(report.recommendation)}")
     else:
         console.print(
             f"[bold green]★ recommended:[/] {rec.setting.describe()}: p50 {_ms(rec.p50_ms)} ms, "
             f"p95 {_ms(rec.p95_ms)} ms, {_fmt(rec.throughput, ',.0f')} samples/s, "
-            f"peak {_fmt(rec.peak_memory_mb, '.1f')} MiB ({escape(report.recommendation)})"
+            f"peak {_fmt(rec.peak_memory_mb, '.1f')} MiB ({_safe(report.recommendation)})"
         )
-    console.print(f"[dim]peak memory: {escape(m.memory_method)}[/]")
+    console.print(f"[dim]peak memory: {_safe(m.memory_method)}[/]")

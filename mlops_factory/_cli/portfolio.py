@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_table(result, Console())
 
-    from mlops_factory._assess.render._common import clean
+    from mlops_factory._text import clean
 
     if args.format != "table" or args.output:  # else the table on screen lists them
         for repo in result.failed:

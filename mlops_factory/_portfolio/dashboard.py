@@ -16,9 +16,10 @@ import hashlib
 from html import escape
 
 from mlops_factory._assess.model import DIMENSION_TITLES, DIMENSIONS, LEVEL_NAMES, MAX_LEVEL
-from mlops_factory._assess.render._common import clean, days
+from mlops_factory._assess.render._common import days
 from mlops_factory._portfolio.model import PortfolioRepo, PortfolioResult, StepSummary
 from mlops_factory._portfolio.table import arrow, change_text
+from mlops_factory._text import clean
 
 LEVELS = tuple(range(MAX_LEVEL + 1))
 
