@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from mlops_factory._cli import _options
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,7 +29,6 @@ external data outside the model's folder, unreadable sample).
 See docs/model-checks.md."""
 
 _OPT_LEVELS = ("disabled", "basic", "extended", "all")
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -259,20 +259,8 @@ def _dim(text: str) -> tuple[str, int]:
     return name.strip(), _non_negative_int(value)
 
 
-def _size_or_none(text: str) -> int | None:
-    return None if text.strip().lower() in ("none", "0") else _size(text)
-
-
-def _size(text: str) -> int:
-    """``1000``, ``500MB``, ``1.5GiB``, ``2G`` (binary multiples) -> bytes."""
-    m = _SIZE.match(text)
-    if not m:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 500MB, 2GiB)")
-    number, unit = float(m.group(1)), m.group(2).lower()
-    value = int(number * 1024 ** " kmgt".index(unit or " "))
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"size must be at least 1 byte: {text!r}")
-    return value
+_size = _options.size
+_size_or_none = _options.size_or_none
 
 
 # ------------------------------------------------------------------ run

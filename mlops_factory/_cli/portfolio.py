@@ -76,6 +76,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="exit 1 when a scored repo's overall level is below N",
     )
+    parser.add_argument(
+        "--timeout",
+        type=_options.seconds_or_none,
+        default=600.0,
+        metavar="SECONDS",
+        help="limit for one repository's assessment; slower ones fail (default 600; 'none')",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        type=_options.size_or_none,
+        default=4 * 1024**3,
+        metavar="SIZE",
+        help="address-space limit of each worker process; a repository that needs more "
+        "fails (default 4GiB; 'none')",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
@@ -103,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             db=None if args.no_history else args.db,
             progress=progress,
+            timeout=args.timeout,
+            memory_limit=args.memory_limit,
         )
 
     if args.no_progress or not err.is_terminal:
