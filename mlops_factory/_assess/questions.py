@@ -19,7 +19,7 @@ from typing import Any
 from mlops_factory._assess.model import Rubric
 from mlops_factory._assess.scoring import Answer
 from mlops_factory._errors import FactoryError
-from mlops_factory._io import atomic_write
+from mlops_factory._io import write_output
 
 _YES = {"yes", "y", "true", "met"}
 _NO = {"no", "n", "false", "unmet"}
@@ -102,7 +102,7 @@ def save_answers(
         text = {True: "yes", False: "no", None: "n/a"}[answers[c.id]]
         lines.append(f"  # {c.title}")
         lines.append(f'  {c.id}: "{text}"')
-    atomic_write(Path(path), "\n".join(lines) + "\n")
+    write_output(path, "\n".join(lines) + "\n", "--save-answers")
 
 
 def ask_questions(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_factory._cli import _options
@@ -273,7 +272,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    from mlops_factory._io import check_output_path
     from mlops_factory._onnx import check_model
+
+    if args.output:
+        check_output_path(args.output)  # before the run, not after it
 
     report = check_model(
         args.model,
@@ -300,7 +303,11 @@ def _run_profile(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from mlops_factory._io import check_output_path
     from mlops_factory._onnx import ProfileResult, profile_model
+
+    if args.output:
+        check_output_path(args.output)  # before the run, not after it
 
     err = Console(stderr=True)
     with Progress(
@@ -350,15 +357,19 @@ def _run_profile(args: argparse.Namespace) -> int:
 def _emit_json(data: dict[str, Any], output: str | None) -> None:
     import json
 
+    from mlops_factory._io import write_output
+
     text = json.dumps(data, indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:
-        _write_atomic(Path(output), text)
+        write_output(output, text)
 
 
 def _emit_text(render: Any, output: str | None) -> None:
     from rich.console import Console
+
+    from mlops_factory._io import write_output
 
     if output is None:
         render(Console())
@@ -368,17 +379,7 @@ def _emit_text(render: Any, output: str | None) -> None:
         render(console)
     finally:
         console.file.close()
-    _write_atomic(Path(output), console.export_text())
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    from mlops_factory._errors import FactoryError
-    from mlops_factory._io import atomic_write
-
-    try:
-        atomic_write(path, text)
-    except OSError as exc:
-        raise FactoryError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_output(output, console.export_text())
 
 
 def _safe(text: str | None) -> str:
