@@ -7,17 +7,16 @@ import math
 import multiprocessing
 import multiprocessing.context
 import os
-import signal
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mlops_factory._assess.model import Rubric
 from mlops_factory._errors import FactoryError
+from mlops_factory._interrupt import terminate_as_interrupt
 from mlops_factory._portfolio.history import DEFAULT_DB, History, RunRecord
 from mlops_factory._portfolio.inputs import Target, discover
 from mlops_factory._portfolio.model import PortfolioRepo, PortfolioResult
@@ -388,7 +387,7 @@ def _run_pool(
     silence = None if limits.timeout is None else batch_size * limits.timeout + STARTUP_S
     intact = True
     try:
-        with _terminate_as_interrupt():
+        with terminate_as_interrupt():
             pending: dict[Future[list[Outcome]], list[str]] = {
                 pool.submit(run, batch): batch for batch in batches
             }
@@ -427,25 +426,3 @@ def _kill_workers(pool: object) -> None:
         with contextlib.suppress(OSError, ValueError, AssertionError):
             proc.join(5)
     pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
-
-
-class Terminated(KeyboardInterrupt):
-    """The run got SIGTERM (CI cancellation); handled like Ctrl-C: workers are ended."""
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into :class:`Terminated` while the pool runs, so that the pool's
-    workers are killed on the way out instead of being orphaned (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_term(_signum: int, _frame: object) -> None:
-        raise Terminated
-
-    previous = signal.signal(signal.SIGTERM, on_term)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -9,18 +9,20 @@ Any error or Ctrl-C removes the temporary folder and leaves DEST as it was.
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import os
 import shlex
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from mlops_factory._errors import FactoryError
+from mlops_factory._interrupt import terminate_as_interrupt
 from mlops_factory._scaffold._answers import (
     Prompter,
     QuestionaryPrompter,
@@ -219,16 +221,35 @@ def _git_commit(project: Path, message: str) -> str:
     return done.text.strip()
 
 
+#: In a staging folder: the process id of the run that owns it.
+_OWNER_FILE = ".owner-pid"
+#: A staging folder without an owner file this old is a leftover.
+_STALE_S = 3600.0
+
+
 class _Staging:
-    """The temporary folder next to DEST, removed on exit whatever happens."""
+    """The temporary folder next to DEST, removed on exit whatever happens: an error,
+    Ctrl-C or SIGTERM (turned into an interrupt while it exists). Copier's temporary
+    clones are made inside it, so they go with it. A run killed outright (SIGKILL)
+    leaves it behind; the next run for the same DEST removes it."""
 
     def __init__(self, dest: Path) -> None:
         self.dest = dest
         self.created_parents: list[Path] = []
         self.root = dest.parent
         self.project = dest
+        self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> _Staging:
+        self._stack.enter_context(terminate_as_interrupt())
+        try:
+            return self._enter()
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def _enter(self) -> _Staging:
+        _remove_leftovers(self.dest)
         missing: list[Path] = []
         parent = self.dest.parent
         while not os.path.lexists(parent):
@@ -243,6 +264,10 @@ class _Staging:
             )
             self.project = self.root / self.dest.name
             self.project.mkdir()  # a normal mkdir: permissions follow the umask
+            (self.root / _OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="ascii")
+            temp = self.root / ".tmp"
+            temp.mkdir()
+            self._stack.enter_context(_tempdir(temp))
         except OSError as exc:
             self._cleanup(failed=True)
             raise FactoryError(
@@ -257,7 +282,10 @@ class _Staging:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._cleanup(failed=exc_type is not None)
+        try:
+            self._stack.close()
+        finally:
+            self._cleanup(failed=exc_type is not None)
 
     def _cleanup(self, failed: bool) -> None:
         if self.root != self.dest.parent:
@@ -282,6 +310,55 @@ class _Staging:
         if not force and next(os.scandir(self.dest), None) is not None:
             raise FactoryError(f"{self.dest} is not empty any more", hint="try again")
         _merge(self.project, self.dest)
+
+
+@contextlib.contextmanager
+def _tempdir(folder: Path) -> Iterator[None]:
+    """Make ``folder`` the process's temporary folder for the block (copier clones the
+    template repositories there)."""
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
+
+
+def _remove_leftovers(dest: Path) -> None:
+    """Remove staging folders of earlier runs for ``dest`` whose process is gone."""
+    import time
+
+    prefix = f".{dest.name}.mlops-factory-"
+    try:
+        entries = [e for e in os.scandir(dest.parent) if e.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.is_dir(follow_symlinks=False):
+            continue
+        owner = Path(entry.path) / _OWNER_FILE
+        try:
+            pid = int(owner.read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            try:
+                age = time.time() - entry.stat(follow_symlinks=False).st_mtime
+            except OSError:
+                continue
+            if age > _STALE_S:
+                rmtree(Path(entry.path))
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            rmtree(Path(entry.path))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _merge(source: Path, dest: Path) -> None:
