@@ -174,18 +174,16 @@ def _step(c: _Check, raw: Any, i: int) -> StepSummary:
 
 def load_json_file(path: str | os.PathLike[str]) -> tuple[Score, bytes]:
     """Read and check one assessment JSON file: its score and the compressed document."""
+    from mlops_factory._readsafe import Refused, read_bytes
+
     file = Path(path)
+    if not os.path.lexists(file):
+        raise FactoryError(f"{file} does not exist", "check the path")
     try:
-        size = file.stat().st_size
-        if size > MAX_JSON_BYTES:
-            raise FactoryError(
-                f"{file}: {size:,} bytes is too big for an assessment JSON file", _HINT
-            )
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise FactoryError(f"{file} does not exist", "check the path") from None
-    except OSError as exc:
-        raise FactoryError(f"{file} cannot be read: {exc.strerror or exc}") from None
+        # The one untrusted-file reader: a FIFO or a device never blocks the run.
+        raw = read_bytes(file, cap=MAX_JSON_BYTES)
+    except Refused as exc:
+        raise FactoryError(f"{file}: {exc.reason}", _HINT) from None
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:

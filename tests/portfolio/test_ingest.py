@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mlops_factory._errors import FactoryError
-from mlops_factory._portfolio.ingest import decompress, load_json_file, score_of
+from mlops_factory._portfolio.ingest import MAX_JSON_BYTES, decompress, load_json_file, score_of
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +118,16 @@ def test_unreadable_files_name_the_file(tmp_path: Path, content: bytes, message:
     with pytest.raises(FactoryError) as info:
         load_json_file(file)
     assert info.value.message == f"{file}: {message}"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_or_a_huge_file_is_refused_without_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)  # nobody writes it: reading would block forever
+    with pytest.raises(FactoryError, match="not a regular file"):
+        load_json_file(fifo)
+    huge = tmp_path / "huge.json"
+    with open(huge, "wb") as fh:
+        fh.truncate(MAX_JSON_BYTES + 1)
+    with pytest.raises(FactoryError, match="larger than the read cap"):
+        load_json_file(huge)
