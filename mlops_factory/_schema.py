@@ -19,11 +19,15 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="BaseModel")
 
 
-def strict_config() -> Any:
-    """The model config every schema uses: unknown fields are errors, no coercion."""
+def strict_config(*, extra: str = "forbid") -> Any:
+    """The model config every schema uses: unknown fields are errors, no coercion.
+
+    ``extra="ignore"`` is for formats whose contract tells readers to skip fields a
+    newer minor version adds (the assessment JSON).
+    """
     from pydantic import ConfigDict
 
-    return ConfigDict(extra="forbid", strict=True, frozen=True)
+    return ConfigDict(extra=extra, strict=True, frozen=True)  # type: ignore[typeddict-item]
 
 
 def _entry(data: Any, loc: Sequence[int | str], entry_keys: Sequence[str]) -> tuple[str, int]:
@@ -75,4 +79,8 @@ def validate(
         field = ".".join(str(p) for p in loc[used:] if not str(p).startswith("function-"))
         where = f"{entry}: field {field!r}" if field else entry
         more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
-        raise FactoryError(f"{source}: {where}: {err['msg']}{more}", hint) from None
+        got = ""
+        if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+            shown = repr(err["input"])
+            got = f", got {shown if len(shown) <= 60 else shown[:57] + '...'}"
+        raise FactoryError(f"{source}: {where}: {err['msg']}{got}{more}", hint) from None
