@@ -1,8 +1,8 @@
 """Imported once by the worker pool's fork server (never by anything else).
 
-Everything a worker needs is paid here once: the pipeline, every signal
-module, the assessment JSON schema and the built-in rubric (parsed into the rubric loader's cache). Each worker
-forked from the server inherits it all, instead of paying ~0.4 s at its start.
+Everything a worker needs is paid here once: the pipeline, every signal module, the
+assessment JSON schema and the built-in rubric (parsed into the rubric loader's cache).
+Each worker forked from the server inherits it all, instead of paying ~0.4 s at its start.
 """
 
 from __future__ import annotations
