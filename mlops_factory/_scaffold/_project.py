@@ -440,7 +440,7 @@ def _label(rendering: Rendering, component: str) -> str:
 
 def blocked_path(project: Path, rel: str) -> str | None:
     """Why ``rel`` cannot be written as a regular file in ``project`` (None if it can):
-    a folder or link in its place, or a parent that is a file or a symbolic link."""
+    a folder, link, FIFO or device in its place, or a parent that is a file or a link."""
     parts = PurePosixPath(rel).parts
     current = project
     for i, part in enumerate(parts):
@@ -451,7 +451,10 @@ def blocked_path(project: Path, rel: str) -> str | None:
         if current.is_symlink():
             return f"{'it' if last else '/'.join(parts[: i + 1])} is a symbolic link"
         if last:
-            return "a folder is in its place" if current.is_dir() else None
+            if current.is_dir():
+                return "a folder is in its place"
+            # a FIFO or a device would block the read of "ours" or swallow the write
+            return None if current.is_file() else "it is not a regular file"
         if not current.is_dir():
             return f"{'/'.join(parts[: i + 1])} is a file, not a folder"
     return None
