@@ -125,6 +125,27 @@ def parse(text: str, *, multi: bool = False, loader: Any = None) -> Any:
         raise YamlProblem(f"bad value ({type(exc).__name__})") from None
 
 
+def compose(text: str) -> list[Any]:
+    """The node trees of YAML ``text`` (``yaml.compose_all``: marks kept, for readers that
+    need line numbers), with the same bounds as :func:`parse`. Raises :class:`YamlProblem`."""
+    import yaml
+
+    if too_deep(text):
+        raise YamlProblem("nested too deeply")
+    try:
+        return list(yaml.compose_all(text, Loader=safe_loader()))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        problem = str(exc.problem or exc.context or "parse error")
+        if mark is None:
+            raise YamlProblem(problem) from None
+        raise YamlProblem(problem, mark.line + 1, mark.column + 1) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem((str(exc).strip().splitlines() or ["parse error"])[0]) from None
+    except (RecursionError, MemoryError):
+        raise YamlProblem("nested too deeply") from None
+
+
 def parse_text(
     text: str, *, source: str, kind: str, hint: str, multi: bool = False, loader: Any = None
 ) -> Any:
