@@ -200,3 +200,20 @@ def test_a_signal_ends_the_run_and_its_workers(tmp_path: Path, sig: signal.Signa
         for marker in markers.iterdir():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(marker.name), signal.SIGKILL)
+
+
+@posix
+def test_hostile_git_configs_do_not_stop_a_fleet_run(tmp_path: Path) -> None:
+    from tests.helpers import git_init
+
+    paths = _repos(tmp_path / "fleet", 3)
+    for p in paths:
+        git_init(Path(p))
+    os.mkfifo(tmp_path / "fifo")
+    with open(Path(paths[0]) / ".git" / "config", "a") as fh:
+        fh.write("[include]\n\tpath = /dev/zero\n")
+    with open(Path(paths[1]) / ".git" / "config", "a") as fh:
+        fh.write(f"[include]\n\tpath = {tmp_path / 'fifo'}\n")
+    result = portfolio(paths, db=None, jobs=2, timeout=120)
+    assert len(result.scored) == 3 and not result.failed
+    assert [r.score.head is None for r in result.repos if r.score] == [True, True, False]
