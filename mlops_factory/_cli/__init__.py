@@ -95,8 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return int(ExitCode.USER_ERROR)
+    from mlops_factory._interrupt import terminate_as_interrupt
+
     try:
-        return int(args._module.run(args))
+        # SIGTERM (a cancelled CI job) unwinds like Ctrl-C: every command's cleanup runs.
+        with terminate_as_interrupt():
+            return int(args._module.run(args))
     except FactoryError as exc:
         _print_user_error(exc)
         return int(exc.exit_code)
