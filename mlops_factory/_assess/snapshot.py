@@ -111,7 +111,7 @@ class RepoSnapshot:
     root: Path
     files: tuple[FileEntry, ...]
     unreadable: list[Unreadable] = field(default_factory=list)
-    git: Any = None  # _gitfacts.GitFacts | None; Any to keep GitPython out of start-up
+    git: Any = None  # _gitfacts.GitFacts | None; Any keeps the git module out of start-up
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     _text: dict[str, str | None] = field(default_factory=dict, repr=False)
     _paths: frozenset[str] = field(default_factory=frozenset, repr=False)
