@@ -107,8 +107,9 @@ _NEUTRAL: dict[str, tuple[str, ...]] = {
     "diff": ("textconv=", "command=", "cachetextconv=false"),
     "merge": ("driver=",),
 }
-#: ``[include]``, ``[includeIf "..."]`` (any spelling): git would read another file.
-_INCLUDE = re.compile(r"^[\s\ufeff]*\[\s*include", re.M | re.I)
+#: ``[include]``, ``[includeIf "..."]`` (any spelling, anywhere: a section header may
+#: follow another on the same line): git would read another file.
+_INCLUDE = re.compile(r"\[\s*include", re.I)
 #: Files in a git folder that git reads; a FIFO or device there blocks it.
 _GIT_FILES = ("HEAD", "config", "config.worktree", "commondir", "packed-refs", "index")
 

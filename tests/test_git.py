@@ -43,7 +43,11 @@ def test_a_plain_repo_runs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "section",
-    ["[include]\n\tpath = /dev/zero\n", '[includeIf "gitdir:/"]\n\tpath = /dev/zero\n'],
+    [
+        "[include]\n\tpath = /dev/zero\n",
+        '[includeIf "gitdir:/"]\n\tpath = /dev/zero\n',
+        "[core][include] path = /dev/zero\n",  # a header may follow another on one line
+    ],
 )
 def test_config_include_of_dev_zero_is_refused_not_read(tmp_path: Path, section: str) -> None:
     repo = _repo(tmp_path)
