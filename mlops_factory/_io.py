@@ -53,17 +53,19 @@ def atomic_write(
         raise
 
 
-def check_output_path(path: str | os.PathLike[str], flag: str = "--output") -> Path:
+def check_output_path(
+    path: str | os.PathLike[str], flag: str = "--output", what: str = "the report"
+) -> Path:
     """Vet a file the user asked us to write (``-o``, ``--html``, ``--save-answers``,
-    ``--db``) before any work is done, so a typo costs an exit 2 with a hint, not a
-    traceback after a long run. Missing parent folders are fine (they are created) as
+    ``--db``; ``what`` it will hold, for the hint) before any work is done, so a typo
+    costs an exit 2 with a hint, not a traceback after a long run. Missing parent folders are fine (they are created) as
     long as the nearest existing one is a writable folder. Returns the path."""
     from mlops_factory._errors import FactoryError
 
     target = Path(path)
     shown = f"{flag} {target}"
     if os.path.isdir(target):
-        raise FactoryError(f"{shown} is a folder", f"name a file, e.g. {target / 'report'}")
+        raise FactoryError(f"{shown} is a folder", f"pass a file path for {what}")
     if os.path.lexists(target):
         try:
             st = os.stat(target)

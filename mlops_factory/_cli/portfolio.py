@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         if path:
             check_output_path(path, flag)
     if not args.no_history:
-        check_output_path(args.db, "--db")
+        check_output_path(args.db, "--db", "the database")
 
     def go(progress: Callable[[int, int], None] | None = None) -> PortfolioResult:
         return portfolio(

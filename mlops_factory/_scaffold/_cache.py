@@ -151,6 +151,8 @@ def _template_files(folder: Path) -> Iterator[tuple[str, Path]]:
             if name in _SKIP_NAMES or name.endswith(_SKIP_SUFFIXES):
                 continue
             path = base / name
+            if not path.is_symlink() and not path.is_file():
+                continue  # a FIFO or a device: never read (it could block), never copied
             yield path.relative_to(folder).as_posix(), path
         # os.walk lists symlinked folders as folders; keep them as links.
         for name in [d for d in dirnames if (base / d).is_symlink()]:
