@@ -58,8 +58,9 @@ def check_output_path(
 ) -> Path:
     """Vet a file the user asked us to write (``-o``, ``--html``, ``--save-answers``,
     ``--db``; ``what`` it will hold, for the hint) before any work is done, so a typo
-    costs an exit 2 with a hint, not a traceback after a long run. Missing parent folders are fine (they are created) as
-    long as the nearest existing one is a writable folder. Returns the path."""
+    costs an exit 2 with a hint, not a traceback after a long run. Missing parent
+    folders are fine (they are created) as long as the nearest existing one is a
+    writable folder. Returns the path."""
     from mlops_factory._errors import FactoryError
 
     target = Path(path)
