@@ -39,3 +39,11 @@ def clean(text: str | None) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def markup(text: str | None) -> str:
+    """Text from a file for a rich ``console.print`` string: terminal-safe (:func:`clean`)
+    and read as literal text, never as rich markup (``[bold]``, ``[link=...]``)."""
+    from rich.markup import escape
+
+    return str(escape(clean(text)))

@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
     from mlops_factory._scaffold import parse_data_items
     from mlops_factory._scaffold._add import add_component
+    from mlops_factory._text import markup
 
     result = add_component(
         args.component,
@@ -90,17 +91,19 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     names = ", ".join(f"{c.name} {c.version}" for c in result.components)
     verb = "Would apply" if result.dry_run else "Applying"
-    console.print(f"{verb} [bold]{names}[/] to {result.project}", highlight=False, soft_wrap=True)
+    console.print(
+        f"{verb} [bold]{names}[/] to {markup(str(result.project))}", highlight=False, soft_wrap=True
+    )
     return render_outcome(console, result)
 
 
 def render_outcome(console: Console, result: ApplyResult, *, every_file: bool = True) -> int:
     """Print the file table (only conflicts unless ``every_file``), notes, the diff (dry
     run) and the outcome; return the exit code."""
-    from rich.markup import escape
     from rich.table import Table
 
     from mlops_factory._errors import ExitCode
+    from mlops_factory._text import markup
 
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("file")
@@ -112,11 +115,11 @@ def render_outcome(console: Console, result: ApplyResult, *, every_file: bool = 
             continue
         what = change.kind + (f" ({change.note})" if change.note else "")
         style = styles.get(change.kind, "")
-        table.add_row(escape(change.path), change.component, f"[{style}]{escape(what)}[/]")
+        table.add_row(markup(change.path), change.component, f"[{style}]{markup(what)}[/]")
     if table.row_count:
         console.print(table)
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        console.print(f"[yellow]note:[/] {markup(note)}", soft_wrap=True)
     conflicts = result.conflicts
     if result.dry_run:
         diff = result.diff()
@@ -138,7 +141,7 @@ def render_outcome(console: Console, result: ApplyResult, *, every_file: bool = 
     if result.stopped:
         console.print(
             f"[bold red]{len(conflicts)} existing file(s) differ from the component's:[/] "
-            f"{escape(', '.join(c.path for c in conflicts))}. Nothing was written.",
+            f"{markup(', '.join(c.path for c in conflicts))}. Nothing was written.",
             soft_wrap=True,
         )
         console.print(
@@ -155,13 +158,13 @@ def render_outcome(console: Console, result: ApplyResult, *, every_file: bool = 
         if marked:
             console.print(
                 f"[bold red]Resolve the conflict markers[/] (<<<<<<< yours) in: "
-                f"{escape(', '.join(marked))}",
+                f"{markup(', '.join(marked))}",
                 soft_wrap=True,
             )
         if unmerged:
             console.print(
                 f"[bold red]Not written[/] (cannot be merged inline, yours kept): "
-                f"{escape(', '.join(unmerged))}",
+                f"{markup(', '.join(unmerged))}",
                 soft_wrap=True,
             )
         return int(ExitCode.GATE_FAILED)

@@ -119,11 +119,12 @@ def run(args: argparse.Namespace) -> int:
 
 def render_plan(console: Console, plan: FixPlan) -> None:
     """The plan: level now, components with their criteria and files, people's steps."""
-    from rich.markup import escape
     from rich.table import Table
 
+    from mlops_factory._text import markup
+
     console.print(
-        f"[bold]{escape(str(plan.project))}[/] is at level [bold]{plan.before.level}[/]; "
+        f"[bold]{markup(str(plan.project))}[/] is at level [bold]{plan.before.level}[/]; "
         f"target level {plan.target}.",
         highlight=False,
         soft_wrap=True,
@@ -136,14 +137,14 @@ def render_plan(console: Console, plan: FixPlan) -> None:
         table.add_column("adds")
         table.add_column("changes (conflicts)")
         for i, c in enumerate(plan.components, start=1):
-            closes = ", ".join(c.criteria) or f"[dim]{escape(c.reason)}[/]"
+            closes = ", ".join(c.criteria) or f"[dim]{markup(c.reason)}[/]"
             conflicts = ", ".join(c.conflicts)
             table.add_row(
                 str(i),
                 f"{c.name} {c.version}",
                 closes,
                 f"{len(c.creates)} file(s)",
-                f"[bold red]{escape(conflicts)}[/]" if conflicts else "-",
+                f"[bold red]{markup(conflicts)}[/]" if conflicts else "-",
             )
         console.print(table)
     if plan.people:
@@ -156,12 +157,12 @@ def render_plan(console: Console, plan: FixPlan) -> None:
             table.add_row(
                 str(item.step.level),
                 ", ".join(item.step.criteria),
-                escape(item.step.title),
-                escape(item.reason),
+                markup(item.step.title),
+                markup(item.reason),
             )
         console.print(table)
     for note in plan.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        console.print(f"[yellow]note:[/] {markup(note)}", soft_wrap=True)
 
 
 def render_levels(console: Console, result: FixResult) -> None:

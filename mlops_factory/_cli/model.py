@@ -383,13 +383,9 @@ def _emit_text(render: Any, output: str | None) -> None:
 
 
 def _safe(text: str | None) -> str:
-    """A string from the model file (names, producer, errors) as rich text that neither
-    drives the terminal nor is read as markup."""
-    from rich.markup import escape
+    from mlops_factory._text import markup
 
-    from mlops_factory._text import clean
-
-    return str(escape(clean(text)))
+    return markup(text)
 
 
 def _model_line(report: ModelCheckReport | ProfileReport) -> str:
