@@ -6,7 +6,7 @@ catalog components. The command line (``mlops-factory``) is a thin layer over
 the functions exported here.
 
 Exports are resolved lazily so that importing the package (and running
-``mlops-factory --help``) does not pay for rich, copier, GitPython or onnxruntime.
+``mlops-factory --help``) does not pay for rich, copier, pydantic or onnxruntime.
 """
 
 from __future__ import annotations

@@ -46,6 +46,9 @@ def safe_loader() -> Any:
 
 #: Largest YAML file a user or a catalog may hand us (rubric, answers, data files, catalogs).
 MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Answers files (questionnaire, ``--data-file``, a project's recorded answers) hold a
+#: line per question: a megabyte is far more than any needs.
+MAX_ANSWERS_BYTES = 1_048_576
 
 
 def load_file(
@@ -55,60 +58,107 @@ def load_file(
     hint: str,
     max_bytes: int = MAX_FILE_BYTES,
     multi: bool = False,
+    loader: Any = None,
 ) -> Any:
     """Read and parse one YAML file that a user, a catalog or a repository gave us.
 
-    The one way to load a YAML *file*: regular files only (a FIFO or a device is refused
-    before it is opened for reading, so nothing hangs), at most ``max_bytes``, nesting
-    bounded, safe loader. Every problem is a :class:`FactoryError` that names the file
-    (``kind`` says what it is: "rubric file", "answers file") and, for syntax errors,
-    the line and column. ``multi`` returns the list of documents of a multi-document file.
+    The one way to load a YAML *file*: read by the one untrusted-file reader
+    (:mod:`mlops_factory._readsafe`: regular files only, so a FIFO or a device never
+    hangs us; at most ``max_bytes``), then :func:`parse_text` (nesting bounded, safe
+    loader). Every problem is a :class:`FactoryError` that names the file
+    (``kind`` says what it is: "rubric file", "answers file"; may be empty) and, for syntax errors,
+    the line and column. ``multi`` returns the list of documents of a multi-document file;
+    ``loader`` is a subclass of :func:`safe_loader` with extra tags (copier's ``!include``).
     """
-    import stat
-
-    import yaml
-
     from mlops_factory._errors import FactoryError
+    from mlops_factory._readsafe import Refused, read_bytes
 
     source = os.fspath(path)
+    label = f"{kind} {source}".strip()
+    if not os.path.lexists(source):
+        raise FactoryError(f"{label} does not exist", hint)
+    if os.path.isdir(source):
+        raise FactoryError(f"{label} is a folder", hint)
     try:
-        st = os.stat(source)
-    except FileNotFoundError:
-        raise FactoryError(f"{kind} {source} does not exist", hint) from None
-    except OSError as exc:
-        raise FactoryError(f"{kind} {source} cannot be read: {exc.strerror}", hint) from None
-    if not stat.S_ISREG(st.st_mode):
-        what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-        raise FactoryError(f"{kind} {source} is {what}", hint)
-    if st.st_size > max_bytes:
-        raise FactoryError(
-            f"{kind} {source} is {st.st_size} bytes, over the {max_bytes}-byte limit", hint
-        )
+        raw = read_bytes(source, cap=max_bytes)
+    except Refused as exc:
+        raise FactoryError(f"{label}: {exc.reason}", hint) from None
     try:
-        # O_NONBLOCK: if the path was swapped for a FIFO after the stat, open does not block.
-        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise FactoryError(f"{kind} {source} is not a regular file", hint)
-            raw = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise FactoryError(f"{kind} {source} cannot be read: {exc.strerror}", hint) from None
-    if len(raw) > max_bytes:
-        raise FactoryError(f"{kind} {source} is over the {max_bytes}-byte limit", hint)
-    try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise FactoryError(f"{kind} {source} is not UTF-8 text", hint) from None
+        raise FactoryError(f"{label} is not UTF-8 text", hint) from None
+    return parse_text(text, source=source, kind=kind, hint=hint, multi=multi, loader=loader)
+
+
+class YamlProblem(ValueError):
+    """Why a YAML text was not parsed: ``problem`` in a few words, ``line`` and
+    ``column`` (1-based) when the parser knows where."""
+
+    def __init__(self, problem: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.line = line
+        self.column = column
+
+
+def parse(text: str, *, multi: bool = False, loader: Any = None) -> Any:
+    """The one YAML parser: nesting bounded first (libyaml would overflow the C stack),
+    then the safe loader (``loader``: a subclass of :func:`safe_loader`, e.g. one that
+    reads unknown tags as plain data). Raises :class:`YamlProblem`."""
+    import yaml
+
     if too_deep(text):
-        raise FactoryError(f"{kind} {source}: YAML nested too deeply", hint)
+        raise YamlProblem("nested too deeply")
     try:
         if multi:
-            return list(yaml.load_all(text, Loader=safe_loader()))
-        return yaml.load(text, Loader=safe_loader())
+            return list(yaml.load_all(text, Loader=loader or safe_loader()))
+        return yaml.load(text, Loader=loader or safe_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise FactoryError(f"{kind} {source}: invalid YAML{at}: {problem}", hint) from None
-    except RecursionError:
-        raise FactoryError(f"{kind} {source}: YAML nested too deeply", hint) from None
+        problem = getattr(exc, "problem", None) or (str(exc).strip().splitlines() or ["?"])[0]
+        if mark is None:
+            raise YamlProblem(str(problem)) from None
+        raise YamlProblem(str(problem), mark.line + 1, mark.column + 1) from None
+    except (RecursionError, MemoryError):
+        raise YamlProblem("nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a timestamp out of range
+        raise YamlProblem(f"bad value ({type(exc).__name__})") from None
+
+
+def compose(text: str) -> list[Any]:
+    """The node trees of YAML ``text`` (``yaml.compose_all``: marks kept, for readers that
+    need line numbers), with the same bounds as :func:`parse`. Raises :class:`YamlProblem`."""
+    import yaml
+
+    if too_deep(text):
+        raise YamlProblem("nested too deeply")
+    try:
+        return list(yaml.compose_all(text, Loader=safe_loader()))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        problem = str(exc.problem or exc.context or "parse error")
+        if mark is None:
+            raise YamlProblem(problem) from None
+        raise YamlProblem(problem, mark.line + 1, mark.column + 1) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem((str(exc).strip().splitlines() or ["parse error"])[0]) from None
+    except (RecursionError, MemoryError):
+        raise YamlProblem("nested too deeply") from None
+
+
+def parse_text(
+    text: str, *, source: str, kind: str, hint: str, multi: bool = False, loader: Any = None
+) -> Any:
+    """Parse YAML ``text`` already read (through the one reader) from ``source``, as a
+    user error: every problem is a :class:`FactoryError` naming ``kind`` (may be empty)
+    and ``source`` and, for syntax errors, the line and column."""
+    from mlops_factory._errors import FactoryError
+
+    label = f"{kind} {source}".strip()
+    try:
+        return parse(text, multi=multi, loader=loader)
+    except YamlProblem as exc:
+        if exc.problem == "nested too deeply":
+            raise FactoryError(f"{label}: YAML nested too deeply", hint) from None
+        at = f" at line {exc.line}, column {exc.column}" if exc.line else ""
+        raise FactoryError(f"{label}: invalid YAML{at}: {exc.problem}", hint) from None

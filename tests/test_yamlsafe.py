@@ -50,3 +50,31 @@ def test_deep_rubric_is_a_user_error(tmp_path: Path) -> None:
     file.write_text(DEEP, encoding="utf-8")
     with pytest.raises(FactoryError, match="YAML nested too deeply"):
         load_rubric(file)
+
+
+def test_parse_and_compose_share_the_bounds_and_the_error() -> None:
+    from mlops_factory._yamlsafe import YamlProblem, compose, parse
+
+    assert parse("a: [1, 2]\n") == {"a": [1, 2]}
+    assert compose("a: 1\n")[0].value[0][0].value == "a"
+    for fn in (parse, compose):
+        with pytest.raises(YamlProblem, match="nested too deeply"):
+            fn(DEEP)
+        with pytest.raises(YamlProblem) as info:
+            fn("a: [1\nb: 2\n")
+        assert info.value.line is not None
+
+
+def test_load_file_is_bounded_and_names_the_file(tmp_path: Path) -> None:
+    from mlops_factory._yamlsafe import load_file
+
+    (tmp_path / "ok.yml").write_text("\ufeffa: 1\n", encoding="utf-8")
+    assert load_file(tmp_path / "ok.yml", kind="answers file", hint="h") == {"a": 1}
+    (tmp_path / "big.yml").write_text("a: 1\n" * 100)
+    with pytest.raises(FactoryError, match=r"answers file \S+big\.yml: larger than the read cap"):
+        load_file(tmp_path / "big.yml", kind="answers file", hint="h", max_bytes=100)
+    with pytest.raises(FactoryError, match="is a folder"):
+        load_file(tmp_path, kind="answers file", hint="h")
+    (tmp_path / "bad.yml").write_bytes(b"a: \xff\n")
+    with pytest.raises(FactoryError, match="not UTF-8 text"):
+        load_file(tmp_path / "bad.yml", kind="answers file", hint="h")

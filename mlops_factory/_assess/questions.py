@@ -13,13 +13,15 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from mlops_factory._assess.model import Rubric
 from mlops_factory._assess.scoring import Answer
 from mlops_factory._errors import FactoryError
-from mlops_factory._io import atomic_write
+from mlops_factory._io import write_output
+from mlops_factory._schema import validate
 
 _YES = {"yes", "y", "true", "met"}
 _NO = {"no", "n", "false", "unmet"}
@@ -45,29 +47,35 @@ def parse_answer(value: Any) -> Answer | str:
     raise ValueError(value)
 
 
+@cache
+def _answers_model() -> Any:
+    """The answers file's schema (strict pydantic, built on first use)."""
+    from pydantic import BaseModel
+
+    from mlops_factory._schema import strict_config
+
+    class AnswersFile(BaseModel):
+        model_config = strict_config()
+        #: The rubric the answers are for (checked against the one in use).
+        rubric: str | None = None
+        #: Question id -> yes / no / n/a / skip (YAML booleans and null too).
+        answers: dict[str, bool | str | None] | None = None
+
+    return AnswersFile
+
+
 def load_answers(path: str | os.PathLike[str], rubric: Rubric) -> dict[str, Answer]:
     """Read an answers file; every problem names the file and the question id."""
-    import yaml
+    from mlops_factory._yamlsafe import MAX_ANSWERS_BYTES, load_file
 
     file = Path(path)
     hint = "see `mlops-factory assess --help` for the answers file format"
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FactoryError(f"answers file {file} does not exist", hint) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactoryError(f"answers file {file} cannot be read: {exc}", hint) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise FactoryError(
-            f"{file}: invalid YAML{at}: {getattr(exc, 'problem', exc)}", hint
-        ) from None
-    if data is None:
+    # The one YAML file loader: a FIFO, /dev/zero or a huge file is a user error.
+    raw = load_file(file, kind="answers file", hint=hint, max_bytes=MAX_ANSWERS_BYTES)
+    if raw is None:
         return {}
-    if not isinstance(data, Mapping) or not isinstance(data.get("answers", {}), Mapping):
-        raise FactoryError(f"{file}: expected a mapping with an 'answers' mapping", hint)
-    named = data.get("rubric")
+    data = validate(_answers_model(), raw, source=str(file), hint=hint)
+    named = data.rubric
     if named is not None and named != rubric.id:
         raise FactoryError(
             f"{file}: answers are for rubric {named!r}, but the rubric in use is {rubric.id!r}",
@@ -75,7 +83,7 @@ def load_answers(path: str | os.PathLike[str], rubric: Rubric) -> dict[str, Answ
         )
     questions = {c.id: c for c in rubric.questions()}
     out: dict[str, Answer] = {}
-    for key, value in (data.get("answers") or {}).items():
+    for key, value in (data.answers or {}).items():
         cid = str(key).upper()
         if cid not in questions:
             close = difflib.get_close_matches(cid, list(questions), n=1)
@@ -112,7 +120,7 @@ def save_answers(
         text = {True: "yes", False: "no", None: "n/a"}[answers[c.id]]
         lines.append(f"  # {c.title}")
         lines.append(f'  {c.id}: "{text}"')
-    atomic_write(Path(path), "\n".join(lines) + "\n")
+    write_output(path, "\n".join(lines) + "\n", "--save-answers")
 
 
 def ask_questions(

@@ -5,9 +5,10 @@ Safety rules (the assessed repo is untrusted input):
 * nothing from the repo is imported or executed; git runs with a config and an
   environment that switch off fsmonitor, hooks, filters, textconv, signature
   programs and pagers (see ``_gitfacts``);
-* symlinks are never followed out of the repo (nor into ``.git``), symlinked
-  folders are not walked at all (no loops), and only regular files are read
-  (never a FIFO or a device);
+* files are read through the one untrusted-file reader (:mod:`mlops_factory._readsafe`):
+  symlinks are never followed out of the repo (nor into ``.git``), hard-linked files
+  are not read (their other name may be outside), symlinked folders are not walked
+  at all (no loops), and only regular files are read (never a FIFO or a device);
 * only indexed paths can be read, every read is capped in size, binary files
   are skipped, and text is decoded as UTF-8 (or UTF-16 with a BOM) with
   replacement, so any encoding is tolerated.
@@ -30,7 +31,8 @@ from typing import Any
 
 from mlops_factory._assess.model import Unreadable
 from mlops_factory._errors import FactoryError
-from mlops_factory._yamlsafe import safe_loader, too_deep
+from mlops_factory._readsafe import Refused, inside, read_in
+from mlops_factory._yamlsafe import YamlProblem, parse, safe_loader
 
 #: Folder names that hold tool output or third-party code, never the team's practice.
 SKIP_DIRS = frozenset(
@@ -109,7 +111,7 @@ class RepoSnapshot:
     root: Path
     files: tuple[FileEntry, ...]
     unreadable: list[Unreadable] = field(default_factory=list)
-    git: Any = None  # _gitfacts.GitFacts | None; Any to keep GitPython out of start-up
+    git: Any = None  # _gitfacts.GitFacts | None; Any keeps the git module out of start-up
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     _text: dict[str, str | None] = field(default_factory=dict, repr=False)
     _paths: frozenset[str] = field(default_factory=frozenset, repr=False)
@@ -282,50 +284,11 @@ class RepoSnapshot:
         return text
 
     def _read_bytes(self, rel: str, cap: int) -> bytes | None:
-        full = os.path.join(self.root, rel if os.sep == "/" else rel.replace("/", os.sep))
         try:
-            st = os.lstat(full)
-            if stat.S_ISLNK(st.st_mode):
-                target = os.path.realpath(full)
-                if not _inside(target, self.root):
-                    self.record_unreadable(rel, "symlink points outside the repository")
-                    return None
-                st = os.stat(target)
-                full = target
-            if not stat.S_ISREG(st.st_mode):
-                self.record_unreadable(rel, "not a regular file")
-                return None
-            if st.st_size > cap:
-                self.record_unreadable(rel, f"larger than the read cap ({cap:,} bytes)")
-                return None
-            flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-            fd = os.open(full, flags)
-            try:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    self.record_unreadable(rel, "not a regular file")
-                    return None
-                # Ask for what stat promised (+1 to notice growth), not for the cap:
-                # a 1 MB buffer per small file is what made reads slow.
-                want = min(st.st_size, cap) + 1
-                chunks: list[bytes] = []
-                total = 0
-                while total <= cap:
-                    chunk = os.read(fd, want)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    total += len(chunk)
-                    want = cap + 1 - total
-            finally:
-                os.close(fd)
-            data = b"".join(chunks)
-        except OSError as exc:
-            self.record_unreadable(rel, f"cannot be read: {exc.strerror or exc}")
+            return read_in(self.root, rel, cap=cap)
+        except Refused as exc:
+            self.record_unreadable(rel, exc.reason)
             return None
-        if len(data) > cap:
-            self.record_unreadable(rel, f"larger than the read cap ({cap:,} bytes)")
-            return None
-        return data
 
     def record_unreadable(self, rel: str, reason: str) -> None:
         """Record that ``rel`` could not be read or parsed (once per path)."""
@@ -352,17 +315,12 @@ class RepoSnapshot:
             return parsed[rel]
         text = self.read_text(rel)
         docs: list[Any] | None = None
-        if text is not None and too_deep(text):
-            self.record_unreadable(rel, "invalid YAML: nested too deeply")
-        elif text is not None:
-            import yaml
-
+        if text is not None:
             try:
-                docs = [d for d in yaml.load_all(text, Loader=_yaml_loader()) if d is not None]
-            except yaml.YAMLError as exc:
-                self.record_unreadable(rel, f"invalid YAML: {_yaml_problem(exc)}")
-            except (ValueError, TypeError, RecursionError) as exc:
-                self.record_unreadable(rel, f"invalid YAML: {type(exc).__name__}")
+                docs = [d for d in parse(text, multi=True, loader=_yaml_loader()) if d is not None]
+            except YamlProblem as exc:
+                where = f" (line {exc.line})" if exc.line else ""
+                self.record_unreadable(rel, f"invalid YAML: {exc.problem}{where}")
         parsed[rel] = docs
         return docs
 
@@ -416,14 +374,6 @@ def _decode(data: bytes) -> str | None:
     return data.decode("utf-8", errors="replace")
 
 
-def _inside(target: str, root: Path) -> bool:
-    """True when ``target`` (a resolved path) lies in ``root`` and not in its ``.git``."""
-    rel = os.path.relpath(target, root)
-    if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep):
-        return False
-    return ".git" not in rel.split(os.sep)
-
-
 _LOADER: Any = None
 
 
@@ -448,15 +398,6 @@ def _yaml_loader() -> Any:
         _Loader.add_multi_constructor("", plain)
         _LOADER = _Loader
     return _LOADER
-
-
-def _yaml_problem(exc: Exception) -> str:
-    problem = getattr(exc, "problem", None)
-    mark = getattr(exc, "problem_mark", None)
-    if problem:
-        return f"{problem} (line {mark.line + 1})" if mark is not None else str(problem)
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 _by_name = operator.attrgetter("name")
@@ -520,7 +461,7 @@ def _walk(root: Path, unreadable: list[Unreadable], max_files: int) -> Iterator[
 def _symlink_refusal(path: str, root: Path) -> str | None:
     """Why a symlink is not indexed, or None when it is a file link inside the repo."""
     target = os.path.realpath(path)
-    if not _inside(target, root):
+    if not inside(target, root):
         return "symlink points outside the repository"
     try:
         st = os.stat(path)

@@ -74,9 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_user_error(exc: FactoryError) -> None:
-    print(f"error: {exc.message}", file=sys.stderr)
+    from mlops_factory._text import clean
+
+    # Messages quote file names and contents: nothing in them may drive the terminal.
+    def safe(text: str) -> str:
+        return "\n".join(clean(line) for line in text.splitlines())
+
+    print(f"error: {safe(exc.message)}", file=sys.stderr)
     if exc.hint:
-        print(f"hint: {exc.hint}", file=sys.stderr)
+        print(f"hint: {safe(exc.hint)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,8 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return int(ExitCode.USER_ERROR)
+    from mlops_factory._interrupt import terminate_as_interrupt
+
     try:
-        return int(args._module.run(args))
+        # SIGTERM (a cancelled CI job) unwinds like Ctrl-C: every command's cleanup runs.
+        with terminate_as_interrupt():
+            return int(args._module.run(args))
     except FactoryError as exc:
         _print_user_error(exc)
         return int(exc.exit_code)

@@ -122,8 +122,9 @@ def run(args: argparse.Namespace) -> int:
 def render_bindings(console: Console, result: ApplyResult, *, todo: bool = True) -> None:
     """What the repository has (the bindings used) and, with ``todo``, what is left to
     wire by hand."""
-    from rich.markup import escape
     from rich.table import Table
+
+    from mlops_factory._text import markup
 
     bindings = result.bindings
     if bindings is None:
@@ -149,12 +150,12 @@ def render_bindings(console: Console, result: ApplyResult, *, todo: bool = True)
     }
     for b in bindings.items:
         if b.key in used:
-            value = escape(b.value) + ("" if b.certain else " [yellow](to confirm)[/]")
-            table.add_row(b.key, value, escape(f"{b.source}: {b.how}" if b.how else b.source))
+            value = markup(b.value) + ("" if b.certain else " [yellow](to confirm)[/]")
+            table.add_row(b.key, value, markup(f"{b.source}: {b.how}" if b.how else b.source))
     console.print(table)
     for component in result.bound if todo else ():
         for line in component.todo:
-            console.print(f"[yellow]{escape(component.name)}[/]: {escape(line)}", soft_wrap=True)
+            console.print(f"[yellow]{markup(component.name)}[/]: {markup(line)}", soft_wrap=True)
 
 
 def render_outcome(
@@ -168,10 +169,10 @@ def render_outcome(
     """Print the file table (only conflicts unless ``every_file``), notes (unless the
     caller printed them), choice conflicts, the answers a preview would ask, the diff
     (dry run with ``diff``) and the outcome; return the exit code."""
-    from rich.markup import escape
     from rich.table import Table
 
     from mlops_factory._errors import ExitCode
+    from mlops_factory._text import markup
 
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("file")
@@ -183,17 +184,17 @@ def render_outcome(
             continue
         what = change.kind + (f" ({change.note})" if change.note else "")
         style = styles.get(change.kind, "")
-        table.add_row(escape(change.path), change.component, f"[{style}]{escape(what)}[/]")
+        table.add_row(markup(change.path), change.component, f"[{style}]{markup(what)}[/]")
     if table.row_count:
         console.print(table)
     for note in result.notes if notes else ():
-        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        console.print(f"[yellow]note:[/] {markup(note)}", soft_wrap=True)
     for choice in result.choice_conflicts:
-        console.print(f"[bold red]keeps the team's choice:[/] {escape(choice)}", soft_wrap=True)
+        console.print(f"[bold red]keeps the team's choice:[/] {markup(choice)}", soft_wrap=True)
     if result.unanswered:
         asked = ", ".join(f"{k} (suggestion: {result.answers.get(k)!r})" for k in result.unanswered)
         console.print(
-            f"[yellow]would ask:[/] {escape(asked)}; give them with --data KEY=VALUE or "
+            f"[yellow]would ask:[/] {markup(asked)}; give them with --data KEY=VALUE or "
             "accept the suggestions with --defaults",
             soft_wrap=True,
         )
@@ -234,7 +235,7 @@ def render_outcome(
     if result.stopped:
         console.print(
             f"[bold red]{len(conflicts)} existing file(s) differ from the component's:[/] "
-            f"{escape(', '.join(c.path for c in conflicts))}. Nothing was written.",
+            f"{markup(', '.join(c.path for c in conflicts))}. Nothing was written.",
             soft_wrap=True,
         )
         console.print(
@@ -251,13 +252,13 @@ def render_outcome(
         if marked:
             console.print(
                 f"[bold red]Resolve the conflict markers[/] (<<<<<<< yours) in: "
-                f"{escape(', '.join(marked))}",
+                f"{markup(', '.join(marked))}",
                 soft_wrap=True,
             )
         if unmerged:
             console.print(
                 f"[bold red]Not written[/] (cannot be merged inline, yours kept): "
-                f"{escape(', '.join(unmerged))}",
+                f"{markup(', '.join(unmerged))}",
                 soft_wrap=True,
             )
         return int(ExitCode.GATE_FAILED)

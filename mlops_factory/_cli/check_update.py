@@ -53,8 +53,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _table(report: UpdateReport) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
+
+    from mlops_factory._text import markup
 
     console = Console()
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -62,9 +63,9 @@ def _table(report: UpdateReport) -> None:
         table.add_column(column)
     styles = {"current": "green", "behind": "bold yellow"}
     for project in report.projects:
-        where = escape(str(project.path))
+        where = markup(str(project.path))
         if project.error is not None:
-            table.add_row(where, "-", "-", "-", f"[bold red]error[/]: {escape(project.error)}")
+            table.add_row(where, "-", "-", "-", f"[bold red]error[/]: {markup(project.error)}")
             continue
         for c in project.components:
             status = c.status + (f" ({c.change})" if c.change else "")
@@ -72,7 +73,11 @@ def _table(report: UpdateReport) -> None:
                 status += f": {c.note}"
             style = styles.get(c.status, "dim")
             table.add_row(
-                where, c.name, c.recorded or "-", c.current or "-", f"[{style}]{escape(status)}[/]"
+                where,
+                markup(c.name),
+                markup(c.recorded or "-"),
+                c.current or "-",
+                f"[{style}]{markup(status)}[/]",
             )
             where = ""
     console.print(table)
@@ -80,9 +85,9 @@ def _table(report: UpdateReport) -> None:
     source = "built-in catalog" if report.builtin else f"catalog {report.catalog_path}"
     if behind:
         console.print(
-            f"{behind} component(s) behind the {escape(source)} {report.catalog_version}; "
+            f"{behind} component(s) behind the {markup(source)} {report.catalog_version}; "
             "run `mlops-factory update PATH`",
             highlight=False,
         )
     elif not report.errors:
-        console.print(f"All components match the {escape(source)}.", highlight=False)
+        console.print(f"All components match the {markup(source)}.", highlight=False)

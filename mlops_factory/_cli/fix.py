@@ -143,11 +143,12 @@ def render_plan(console: Console, plan: FixPlan) -> None:
     """The plan at a glance: level now, bindings, components with the criteria each closes
     (and the repository code it rests on) and their files, what is left to wire, and the
     steps for people, each with its command."""
-    from rich.markup import escape
     from rich.table import Table
 
+    from mlops_factory._text import markup
+
     console.print(
-        f"[bold]{escape(str(plan.project))}[/] is at level [bold]{plan.before.level}[/]; "
+        f"[bold]{markup(str(plan.project))}[/] is at level [bold]{plan.before.level}[/]; "
         f"target level {plan.target}.",
         highlight=False,
         soft_wrap=True,
@@ -165,7 +166,7 @@ def render_plan(console: Console, plan: FixPlan) -> None:
         table.add_column("changes (conflicts)")
         for i, c in enumerate(plan.components, start=1):
             closes = ", ".join(c.criteria) or (
-                "[dim]none claimed (scaffolded)[/]" if c.bound else f"[dim]{escape(c.reason)}[/]"
+                "[dim]none claimed (scaffolded)[/]" if c.bound else f"[dim]{markup(c.reason)}[/]"
             )
             conflicts = ", ".join(c.conflicts)
             table.add_row(
@@ -173,7 +174,7 @@ def render_plan(console: Console, plan: FixPlan) -> None:
                 f"{c.name} {c.version}" + (" [dim](bound)[/]" if c.bound else ""),
                 closes,
                 f"{len(c.creates)} file(s)",
-                f"[bold red]{escape(conflicts)}[/]" if conflicts else "-",
+                f"[bold red]{markup(conflicts)}[/]" if conflicts else "-",
             )
         console.print(table)
     if plan.people:
@@ -197,23 +198,23 @@ def render_plan(console: Console, plan: FixPlan) -> None:
             table.add_row(
                 "-".join(map(str, (levels[0], levels[-1]))) if len(levels) > 1 else str(levels[0]),
                 ", ".join(cid for i in items for cid in i.step.criteria),
-                escape(reason),
-                escape("\n".join(commands)) or "-",
+                markup(reason),
+                markup("\n".join(commands)) or "-",
             )
         console.print(table)
     for note in plan.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        console.print(f"[yellow]note:[/] {markup(note)}", soft_wrap=True)
 
 
 def render_claims(console: Console, plan: FixPlan) -> None:
     """The criteria claimed by bound components, each with the repository code it cites."""
-    from rich.markup import escape
+    from mlops_factory._text import markup
 
     for component in plan.components:
         for criterion, cites in component.cites.items():
             console.print(
-                f"[green]{criterion}[/] ({escape(component.name)}) rests on "
-                + escape("; ".join(cites)),
+                f"[green]{criterion}[/] ({markup(component.name)}) rests on "
+                + markup("; ".join(cites)),
                 soft_wrap=True,
             )
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from mlops_factory._cli import _options
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,7 +28,6 @@ external data outside the model's folder, unreadable sample).
 See docs/model-checks.md."""
 
 _OPT_LEVELS = ("disabled", "basic", "extended", "all")
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=120.0,
         metavar="SECONDS",
         help="limit for each step: load, inference, one probe (default 120)",
+    )
+    check.add_argument(
+        "--deadline",
+        type=_positive_float,
+        default=600.0,
+        metavar="SECONDS",
+        help="limit for the whole check; steps not done by then fail (default 600)",
     )
 
     profile = sub.add_parser(
@@ -142,10 +148,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="limit for one setting (default 300)",
     )
+    profile.add_argument(
+        "--deadline",
+        type=_positive_float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="limit for the whole profile; settings not reached by then fail (default 3600)",
+    )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", metavar="MODEL.onnx", help="the model file")
+    p.add_argument(
+        "--memory-limit",
+        type=_size_or_none,
+        default=8 * 1024**3,
+        metavar="SIZE",
+        help="address-space limit of the onnxruntime process; a model that needs more "
+        "exits 2 (default 8GiB; 'none' for no limit)",
+    )
     p.add_argument(
         "--dim",
         action="append",
@@ -237,16 +258,8 @@ def _dim(text: str) -> tuple[str, int]:
     return name.strip(), _non_negative_int(value)
 
 
-def _size(text: str) -> int:
-    """``1000``, ``500MB``, ``1.5GiB``, ``2G`` (binary multiples) -> bytes."""
-    m = _SIZE.match(text)
-    if not m:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 500MB, 2GiB)")
-    number, unit = float(m.group(1)), m.group(2).lower()
-    value = int(number * 1024 ** " kmgt".index(unit or " "))
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"size must be at least 1 byte: {text!r}")
-    return value
+_size = _options.size
+_size_or_none = _options.size_or_none
 
 
 # ------------------------------------------------------------------ run
@@ -259,7 +272,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    from mlops_factory._io import check_output_path
     from mlops_factory._onnx import check_model
+
+    if args.output:
+        check_output_path(args.output)  # before the run, not after it
 
     report = check_model(
         args.model,
@@ -272,6 +289,8 @@ def _run_check(args: argparse.Namespace) -> int:
         probes=not args.no_probes,
         max_bytes=args.max_bytes,
         timeout=args.timeout,
+        deadline=args.deadline,
+        memory_limit=args.memory_limit,
     )
     if args.format == "json":
         _emit_json(report.to_dict(), args.output)
@@ -284,7 +303,11 @@ def _run_profile(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from mlops_factory._io import check_output_path
     from mlops_factory._onnx import ProfileResult, profile_model
+
+    if args.output:
+        check_output_path(args.output)  # before the run, not after it
 
     err = Console(stderr=True)
     with Progress(
@@ -317,6 +340,8 @@ def _run_profile(args: argparse.Namespace) -> int:
             dims=dict(args.dim),
             max_bytes=args.max_bytes,
             timeout=args.timeout,
+            deadline=args.deadline,
+            memory_limit=args.memory_limit,
             progress=progress,
         )
     if args.format == "json":
@@ -332,15 +357,19 @@ def _run_profile(args: argparse.Namespace) -> int:
 def _emit_json(data: dict[str, Any], output: str | None) -> None:
     import json
 
+    from mlops_factory._io import write_output
+
     text = json.dumps(data, indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:
-        _write_atomic(Path(output), text)
+        write_output(output, text)
 
 
 def _emit_text(render: Any, output: str | None) -> None:
     from rich.console import Console
+
+    from mlops_factory._io import write_output
 
     if output is None:
         render(Console())
@@ -350,17 +379,13 @@ def _emit_text(render: Any, output: str | None) -> None:
         render(console)
     finally:
         console.file.close()
-    _write_atomic(Path(output), console.export_text())
+    write_output(output, console.export_text())
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    from mlops_factory._errors import FactoryError
-    from mlops_factory._io import atomic_write
+def _safe(text: str | None) -> str:
+    from mlops_factory._text import markup
 
-    try:
-        atomic_write(path, text)
-    except OSError as exc:
-        raise FactoryError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return markup(text)
 
 
 def _model_line(report: ModelCheckReport | ProfileReport) -> str:
@@ -376,19 +401,18 @@ def _model_line(report: ModelCheckReport | ProfileReport) -> str:
 
 
 def _render_check(console: Console, report: ModelCheckReport) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     from mlops_factory._onnx._report import format_shape
 
-    console.print(f"[bold]{escape(report.model.path)}[/]  {escape(_model_line(report))}")
+    console.print(f"[bold]{_safe(report.model.path)}[/]  {_safe(_model_line(report))}")
     console.print(f"onnxruntime {report.onnxruntime_version} (CPU)")
 
     inputs = Table(title="Inputs", title_justify="left")
     for col in ("name", "type", "shape"):
         inputs.add_column(col)
     for spec in report.inputs:
-        inputs.add_row(escape(spec.name), spec.type, format_shape(spec.shape))
+        inputs.add_row(_safe(spec.name), spec.type, format_shape(spec.shape))
     console.print(inputs)
 
     observed = {o.name: o for o in report.inference.outputs}
@@ -398,20 +422,20 @@ def _render_check(console: Console, report: ModelCheckReport) -> None:
     for spec in report.outputs:
         seen = observed.get(spec.name)
         outputs.add_row(
-            escape(spec.name),
+            _safe(spec.name),
             spec.type,
             format_shape(spec.shape),
-            "-" if seen is None else escape(seen.describe()),
+            "-" if seen is None else _safe(seen.describe()),
         )
     console.print(outputs)
 
     inf = report.inference
     if inf.ok:
         took = "" if inf.latency_ms is None else f" in {inf.latency_ms:.2f} ms"
-        console.print(f"[green]✓[/] inference on {escape(inf.source)}{took}")
+        console.print(f"[green]✓[/] inference on {_safe(inf.source)}{took}")
     else:
         console.print(
-            f"[red]✗[/] inference on {escape(inf.source)} failed: {escape(inf.error or '')}"
+            f"[red]✗[/] inference on {_safe(inf.source)} failed: {_safe(inf.error or '')}"
         )
 
     if report.probes:
@@ -423,26 +447,26 @@ def _render_check(console: Console, report: ModelCheckReport) -> None:
             outcome: str = p.outcome
             if p.expected == "reject" and p.outcome == "accepted":
                 outcome += " (must reject)"
-            fed = f"[dim]{escape(p.fed)}[/]\n" if p.fed else ""
-            probes.add_row(mark, p.title, outcome, fed + escape(p.detail))
+            fed = f"[dim]{_safe(p.fed)}[/]\n" if p.fed else ""
+            probes.add_row(mark, p.title, outcome, fed + _safe(p.detail))
         console.print(probes)
 
     parity = report.parity
     if parity is not None:
         tolerance = f"rtol {parity.rtol:g}, atol {parity.atol:g}"
         table = Table(
-            title=f"Parity with {escape(parity.reference)} ({tolerance})", title_justify="left"
+            title=f"Parity with {_safe(parity.reference)} ({tolerance})", title_justify="left"
         )
         for col in ("", "output", "mismatched", "max abs diff", "max rel diff", "detail"):
             table.add_column(col, overflow="fold")
         for o in parity.outputs:
             table.add_row(
                 "[green]✓[/]" if o.ok else "[red]✗[/]",
-                escape(o.name),
+                _safe(o.name),
                 f"{o.mismatched}/{o.total}",
                 "-" if o.max_abs_diff is None else f"{o.max_abs_diff:.3g}",
                 "-" if o.max_rel_diff is None else f"{o.max_rel_diff:.3g}",
-                escape(o.detail),
+                _safe(o.detail),
             )
         console.print(table)
 
@@ -451,7 +475,7 @@ def _render_check(console: Console, report: ModelCheckReport) -> None:
     else:
         console.print("[bold red]✗ model check failed:[/]")
         for problem in report.problems:
-            console.print(f"  - {escape(problem)}")
+            console.print(f"  - {_safe(problem)}")
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -465,13 +489,12 @@ def _ms(value: float | None) -> str:
 
 
 def _render_profile(console: Console, report: ProfileReport) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     m = report.machine
-    console.print(f"[bold]{escape(report.model.path)}[/]  {escape(_model_line(report))}")
+    console.print(f"[bold]{_safe(report.model.path)}[/]  {_safe(_model_line(report))}")
     console.print(
-        f"machine: {m.cpu_count} CPUs ({m.usable_cpus} usable, {escape(m.cpu_model)}), "
+        f"machine: {m.cpu_count} CPUs ({m.usable_cpus} usable, {_safe(m.cpu_model)}), "
         f"onnxruntime {m.onnxruntime_version}, Python {m.python_version}"
     )
     from rich import box
@@ -503,14 +526,14 @@ def _render_profile(console: Console, report: ProfileReport) -> None:
         )
     console.print(table)
     for line in failed:
-        console.print(f"[red]✗[/] {escape(line)}")
+        console.print(f"[red]✗[/] {_safe(line)}")
     rec = report.recommended
     if rec is None:
-        console.print(f"[bold red]✗ no recommendation:[/] {escape(report.recommendation)}")
+        console.print(f"[bold red]✗ no recommendation:[/] {_safe(report.recommendation)}")
     else:
         console.print(
             f"[bold green]★ recommended:[/] {rec.setting.describe()}: p50 {_ms(rec.p50_ms)} ms, "
             f"p95 {_ms(rec.p95_ms)} ms, {_fmt(rec.throughput, ',.0f')} samples/s, "
-            f"peak {_fmt(rec.peak_memory_mb, '.1f')} MiB ({escape(report.recommendation)})"
+            f"peak {_fmt(rec.peak_memory_mb, '.1f')} MiB ({_safe(report.recommendation)})"
         )
-    console.print(f"[dim]peak memory: {escape(m.memory_method)}[/]")
+    console.print(f"[dim]peak memory: {_safe(m.memory_method)}[/]")

@@ -54,11 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     from mlops_factory._errors import ExitCode
     from mlops_factory._scaffold import new_project, parse_data_items
+    from mlops_factory._text import markup
 
     result = new_project(
         args.dest,
@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
     )
     console = Console()
     console.print(
-        f"[bold green]Created[/] {escape(str(result.dest))} "
-        f"from the [bold]{escape(result.pattern)}[/] pattern",
+        f"[bold green]Created[/] {markup(str(result.dest))} "
+        f"from the [bold]{markup(result.pattern)}[/] pattern",
         soft_wrap=True,  # a path broken over two lines cannot be copied
         highlight=False,
     )
@@ -88,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
     if result.commit:
         console.print(f"Initial commit [bold]{result.commit[:12]}[/] on branch main")
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        console.print(f"[yellow]note:[/] {markup(note)}")
     console.print("\n[bold]Next steps:[/]")
     for step in result.next_steps:
-        console.print(f"  {escape(step)}", highlight=False, soft_wrap=True)
+        console.print(f"  {markup(step)}", highlight=False, soft_wrap=True)
     return int(ExitCode.OK)

@@ -76,6 +76,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="exit 1 when a scored repo's overall level is below N",
     )
+    parser.add_argument(
+        "--timeout",
+        type=_options.seconds_or_none,
+        default=600.0,
+        metavar="SECONDS",
+        help="limit for one repository's assessment; slower ones fail (default 600; 'none')",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        type=_options.size_or_none,
+        default=4 * 1024**3,
+        metavar="SIZE",
+        help="address-space limit of each worker process; a repository that needs more "
+        "fails (default 4GiB; 'none')",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
@@ -84,16 +99,21 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
     from collections.abc import Callable
-    from pathlib import Path
 
     from rich.console import Console
 
     from mlops_factory._errors import ExitCode
-    from mlops_factory._io import atomic_write
+    from mlops_factory._io import check_output_path, write_output
     from mlops_factory._portfolio import PortfolioResult, portfolio, render_dashboard
     from mlops_factory._portfolio.table import print_table
 
     err = Console(stderr=True)
+    # Every file this run will write is vetted before the (long) run, not after it.
+    for flag, path in (("--output", args.output), ("--html", args.html)):
+        if path:
+            check_output_path(path, flag)
+    if not args.no_history:
+        check_output_path(args.db, "--db", "the database")
 
     def go(progress: Callable[[int, int], None] | None = None) -> PortfolioResult:
         return portfolio(
@@ -103,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             db=None if args.no_history else args.db,
             progress=progress,
+            timeout=args.timeout,
+            memory_limit=args.memory_limit,
         )
 
     if args.no_progress or not err.is_terminal:
@@ -133,24 +155,24 @@ def run(args: argparse.Namespace) -> int:
 
     # Files first: a closed stdout pipe (`| head`) must not cost the dashboard.
     if args.html:
-        atomic_write(Path(args.html), render_dashboard(result))
+        write_output(args.html, render_dashboard(result), "--html")
         print(f"wrote dashboard to {args.html}", file=sys.stderr)
     if args.format == "json":
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
         if args.output:
-            atomic_write(Path(args.output), text)
+            write_output(args.output, text)
             print(f"wrote portfolio JSON to {args.output}", file=sys.stderr)
         else:
             sys.stdout.write(text)
     elif args.output:
         console = Console(file=io.StringIO(), record=True, width=120)
         print_table(result, console)
-        atomic_write(Path(args.output), console.export_text())
+        write_output(args.output, console.export_text())
         print(f"wrote portfolio table to {args.output}", file=sys.stderr)
     else:
         print_table(result, Console())
 
-    from mlops_factory._assess.render._common import clean
+    from mlops_factory._text import clean
 
     if args.format != "table" or args.output:  # else the table on screen lists them
         for repo in result.failed:

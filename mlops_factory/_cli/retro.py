@@ -51,12 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
     import sys
-    from pathlib import Path
 
     from mlops_factory._errors import ExitCode
     from mlops_factory._factory import retro
-    from mlops_factory._io import atomic_write
+    from mlops_factory._io import check_output_path, write_output
 
+    if args.output:
+        check_output_path(args.output)
     report = retro(
         args.path,
         catalog=args.catalog,
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
         if args.output:
-            atomic_write(Path(args.output), text)
+            write_output(args.output, text)
             print(f"wrote the retrospective (json) to {args.output}", file=sys.stderr)
         else:
             sys.stdout.write(text)
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
     text = report.to_markdown()
     if args.output:
-        atomic_write(Path(args.output), text)
+        write_output(args.output, text)
     Console().print(Markdown(text))
     if args.output:
         print(f"wrote the retrospective to {args.output}", file=sys.stderr)

@@ -43,11 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     from mlops_factory._errors import ExitCode
     from mlops_factory._scaffold._update import update_project
+    from mlops_factory._text import markup
 
     result = update_project(
         args.path,
@@ -71,15 +71,15 @@ def run(args: argparse.Namespace) -> int:
         elif item.action == "current":
             what = "[green]current[/]"
         else:
-            what = f"[yellow]skipped[/]: {escape(item.note)}"
-        table.add_row(item.name, item.recorded or "-", item.current or "-", what)
+            what = f"[yellow]skipped[/]: {markup(item.note)}"
+        table.add_row(markup(item.name), markup(item.recorded or "-"), item.current or "-", what)
     console.print(table)
     changed = [c for c in result.changes if c.kind not in ("unchanged",)]
     for change in changed:
-        note = f" ({escape(change.note)})" if change.note else ""
-        console.print(f"  {change.kind:9} {escape(change.path)}{note}", highlight=False)
+        note = f" ({markup(change.note)})" if change.note else ""
+        console.print(f"  {change.kind:9} {markup(change.path)}{note}", highlight=False)
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        console.print(f"[yellow]note:[/] {markup(note)}", soft_wrap=True)
     if result.dry_run:
         diff = result.diff()
         if diff:
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(
             f"[bold red]{len(result.conflicts)} conflict(s)[/]"
             + (" would need resolving" if result.dry_run else "")
-            + f": {escape(', '.join(c.path for c in result.conflicts))}. "
+            + f": {markup(', '.join(c.path for c in result.conflicts))}. "
             "Resolve the blocks between <<<<<<< yours and >>>>>>>.",
             soft_wrap=True,
         )

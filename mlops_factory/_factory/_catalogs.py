@@ -25,8 +25,9 @@ from mlops_factory._scaffold._catalog import (
     NONE,
     Catalog,
     Component,
-    _SafeLoader,
+    _read_yaml,
 )
+from mlops_factory._yamlsafe import parse
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -95,10 +96,7 @@ def _copier_settings(component: Component) -> dict[str, Any]:
     conf_file = component.path / "copier.yml"
     if not conf_file.is_file():
         conf_file = component.path / "copier.yaml"
-    try:
-        docs = list(yaml.load_all(conf_file.read_text(encoding="utf-8"), Loader=_SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise FactoryError(f"{conf_file}: cannot read: {exc}") from None
+    docs = _read_yaml(conf_file, multi=True)
     conf: dict[str, Any] = {}
     for doc in docs:
         if isinstance(doc, Mapping):
@@ -376,7 +374,7 @@ def _dumped(
 ) -> str:
     """The same edit by loading and dumping the whole file (flow-style catalogs only;
     their comments are lost)."""
-    data = yaml.safe_load(text)
+    data = parse(text)
     data["catalog_version"] = catalog_version
     comps = data["components"]
     if entry is None:

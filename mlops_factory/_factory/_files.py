@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from pathlib import Path
 
-from mlops_factory._assess._gitfacts import (
-    GIT_TIMEOUT_S,
-    SAFE_ENV,
-    _special_git_files,
-    safe_git_args,
-)
+from mlops_factory._git import GitRefused, find_git_dir
+from mlops_factory._git import run_git as _run_git
+from mlops_factory._readsafe import Refused, read_in
 
 #: Files larger than this are compared by size and a streamed hash, never read whole.
 MAX_READ_BYTES = 4 * 1_048_576
@@ -27,43 +23,17 @@ MAX_READ_BYTES = 4 * 1_048_576
 ANSWERS_DIR = ".mlops-factory"
 
 
-def git_dir(root: Path) -> Path | None:
-    """The project's git folder when it is a plain, readable git checkout, else None."""
-    dot = root / ".git"
-    if not os.path.lexists(dot) or _special_git_files(root) is not None:
-        return None
-    if dot.is_dir() and not dot.is_symlink():
-        return dot
-    try:
-        pointer = dot.read_text(encoding="utf-8", errors="replace").strip()
-    except OSError:
-        return None
-    if not pointer.startswith("gitdir:"):
-        return None
-    return (root / pointer.removeprefix("gitdir:").strip()).resolve()
-
-
 def run_git(root: Path, *args: str) -> str | None:
-    """Run a read-only git command with the assessment's safe configuration and
-    environment (nothing from the repository's config runs); None on any failure."""
-    folder = git_dir(root)
-    if folder is None:
-        return None
-    env = {**os.environ, **SAFE_ENV, "GIT_DIR": str(folder), "GIT_WORK_TREE": str(root)}
+    """Run a read-only git command through the one safe git runner (nothing from the
+    repository's config runs, bounded in time and output); None on any failure."""
     try:
-        done = subprocess.run(
-            ["git", *safe_git_args(folder), "--no-optional-locks", *args],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        folder = find_git_dir(root)
+        if folder is None:
+            return None
+        done = _run_git(root, *args, git_dir=folder)
+    except GitRefused:
         return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.decode("utf-8", errors="replace")
+    return done.text if done.ok else None
 
 
 def project_files(root: Path) -> list[str]:
@@ -106,35 +76,15 @@ def inside(root: Path, rel: str) -> bool:
 
 
 def read_bytes(root: Path, rel: str, cap: int = MAX_READ_BYTES) -> bytes | None:
-    """The bytes of a regular file inside ``root`` (no link followed), or None when it is
-    missing, not a regular file, a link, bigger than ``cap`` or unreadable."""
+    """The bytes of a regular file inside ``root`` (no link followed, no hard-linked
+    file), or None when it is missing, not a regular file, a link, bigger than ``cap``
+    or unreadable (the one untrusted-file reader, :mod:`mlops_factory._readsafe`)."""
     if not inside(root, rel):
         return None
-    path = root / rel
     try:
-        fd = os.open(
-            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        )
-    except OSError:
+        return read_in(root, rel, cap=cap, follow_links=False)
+    except Refused:
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
-            return None
-        chunks = []
-        remaining = cap + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1_048_576))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-        return None if len(data) > cap else data
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def is_executable(root: Path, rel: str) -> bool:

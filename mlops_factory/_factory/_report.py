@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from mlops_factory._assess.render import _common as c
 from mlops_factory._assess.render.markdown import code, escape
+from mlops_factory._text import clean
 
 if TYPE_CHECKING:
     from mlops_factory._factory._retro import FileFinding, RetroReport
@@ -243,7 +244,7 @@ def render_markdown(report: RetroReport) -> str:
     for number, action in enumerate(report.actions, start=1):
         lines.append(f"{number}. {_title(action.title)}")
         if action.command:
-            lines += ["", "   ```sh", f"   {c.clean(action.command)}", "   ```", ""]
+            lines += ["", "   ```sh", f"   {clean(action.command)}", "   ```", ""]
     if report.notes:
         lines += ["", "## Notes", ""]
         lines += [f"- {escape(n)}" for n in report.notes]

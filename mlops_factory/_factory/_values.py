@@ -151,12 +151,12 @@ def derive_values(project: Path) -> ProjectValues:
 
 
 def _pyproject(project: Path) -> Mapping[str, Any]:
-    file = project / "pyproject.toml"
+    from mlops_factory._readsafe import Refused, read_in
+
     try:
-        if file.is_symlink() or not file.is_file() or file.stat().st_size > 1_048_576:
-            return {}
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raw = read_in(project, "pyproject.toml", cap=1_048_576, follow_links=False)
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (Refused, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
     meta = data.get("project")
     return meta if isinstance(meta, Mapping) else {}

@@ -80,13 +80,42 @@ def concrete_shape(
     return tuple(out)
 
 
+#: Largest input synthesised when the worker has no memory limit.
+MAX_SYNTH_BYTES = 4 * 1024**3
+
+
+def _synth_budget() -> int:
+    """Bytes one synthesised input may take: half the worker's memory limit (the model
+    needs the rest), else :data:`MAX_SYNTH_BYTES`."""
+    import os
+
+    raw = os.environ.get("MLOPS_FACTORY_WORKER_MEMORY", "")
+    return int(raw) // 2 if raw.isdigit() and int(raw) > 0 else MAX_SYNTH_BYTES
+
+
 def synthesise(name: str, type_str: str, shape: tuple[int, ...], rng: np.random.Generator) -> Array:
-    """Valid-looking input: standard normal floats, zeros for ints (safe as indices)."""
+    """Valid-looking input: standard normal floats, zeros for ints (safe as indices).
+
+    A shape too large to build (a huge declared dim, an absurd --batch-size) is a
+    :class:`UserError`, checked in Python integers before numpy allocates anything.
+    """
     dtype = numpy_dtype(type_str)
     if dtype is None:
         raise UserError(
             f"cannot build a value for input {name!r} of type {type_str}",
             "pass --sample with real input values",
+        )
+    count = 1
+    for d in shape:
+        count *= d
+    # floats are drawn as float64, then cast: count both buffers
+    need = count * (8 + np.dtype(dtype).itemsize if dtype is not np.object_ else 64)
+    budget = _synth_budget()
+    if need > budget:
+        raise UserError(
+            f"input {name!r} of shape {list(shape)} needs {need:,} bytes to synthesise, "
+            f"over the {budget:,}-byte budget",
+            "pass a smaller --batch-size or --dim NAME=N, a --sample file, or raise --memory-limit",
         )
     if dtype is np.object_:
         return np.full(shape, "", dtype=object)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from mlops_factory._errors import FactoryError
-from mlops_factory._onnx._isolate import WorkerFailed, worker_events
+from mlops_factory._onnx._isolate import DEFAULT_MEMORY_LIMIT, WorkerFailed, worker_events
 from mlops_factory._onnx._report import (
     PROBES,
     SAMPLE_SUFFIXES,
@@ -18,7 +19,12 @@ from mlops_factory._onnx._report import (
     ProbeResult,
     TensorSpec,
 )
-from mlops_factory._onnx._validate import DEFAULT_MAX_BYTES, ModelFile, inspect_model_file
+from mlops_factory._onnx._validate import (
+    DEFAULT_MAX_BYTES,
+    ModelFile,
+    human_bytes,
+    inspect_model_file,
+)
 
 
 def check_model(
@@ -33,6 +39,8 @@ def check_model(
     probes: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float = 120.0,
+    deadline: float | None = 600.0,
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
 ) -> ModelCheckReport:
     """Validate an ONNX model for release and return what was found.
 
@@ -46,7 +54,10 @@ def check_model(
     (:data:`PROBES`) follow, and with ``reference`` (same formats, keyed by
     output name) the outputs are compared within ``|a - e| <= atol + rtol * |e|``.
 
-    ``timeout`` bounds each step (load, inference, one probe) in seconds.
+    ``timeout`` bounds each step (load, inference, one probe) in seconds, ``deadline``
+    the whole check (None: no overall limit); the child runs under an address-space
+    limit of ``memory_limit`` bytes (None: none), and a model that needs more is a
+    :class:`~mlops_factory._errors.FactoryError` (exit 2), not a failed check.
 
     Raises :class:`~mlops_factory._errors.FactoryError` when the model or the
     sample/reference files are unusable; a failed check is
@@ -54,6 +65,7 @@ def check_model(
     """
     if batch_size < 1:
         raise FactoryError(f"batch size must be at least 1, not {batch_size}")
+    until = None if deadline is None else time.monotonic() + deadline
     if rtol < 0 or atol < 0:
         raise FactoryError("--rtol and --atol must not be negative")
     dims = dict(dims or {})
@@ -84,16 +96,26 @@ def check_model(
     while remaining:
         started = False
         try:
-            for event in worker_events({**request, "stages": remaining}, timeout=timeout):
+            events = worker_events(
+                {**request, "stages": remaining},
+                timeout=timeout,
+                deadline=until,
+                memory_limit=memory_limit,
+            )
+            for event in events:
                 kind = event.get("event")
                 if kind == "error":
                     raise FactoryError(event["message"], event.get("hint"))
+                if kind == "out_of_memory":
+                    raise needs_more_memory(path, memory_limit)
                 if kind == "loaded":
                     loaded, started = event, True
                 elif kind == "stage":
                     results[event["stage"]] = event["result"]
             break
         except WorkerFailed as exc:
+            if exc.kind == "out_of_memory":
+                raise needs_more_memory(path, memory_limit) from None
             if loaded is None:
                 raise FactoryError(
                     f"onnxruntime {exc.reason} while loading {path}",
@@ -108,6 +130,16 @@ def check_model(
             remaining = [s for s in pending if s not in results]
     assert loaded is not None
     return _report(model, str(path), loaded, results, stages)
+
+
+def needs_more_memory(path: str | os.PathLike[str], limit: int | None) -> FactoryError:
+    """The user error for a model that ran out of the child's address-space limit."""
+    within = f" than the {human_bytes(limit)} memory limit" if limit else " memory than is free"
+    return FactoryError(
+        f"{path}: the model needs more{within}",
+        "raise --memory-limit (e.g. --memory-limit 16GiB) if the machine has the memory, "
+        "or check the model's shapes and --batch-size",
+    )
 
 
 def _check_dims(dims: Mapping[str, int]) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from mlops_factory._errors import FactoryError
-from mlops_factory._onnx._check import data_file, model_info
-from mlops_factory._onnx._isolate import WorkerFailed, worker_events
+from mlops_factory._onnx._check import data_file, model_info, needs_more_memory
+from mlops_factory._onnx._isolate import DEFAULT_MEMORY_LIMIT, WorkerFailed, worker_events
 from mlops_factory._onnx._report import (
     OPT_LEVELS,
     Machine,
@@ -73,6 +74,8 @@ def profile_model(
     dims: Mapping[str, int] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float = 300.0,
+    deadline: float | None = 3600.0,
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     progress: Progress | None = None,
 ) -> ProfileReport:
     """Measure the model on every (threads, opt level, batch size) and recommend one.
@@ -88,8 +91,11 @@ def profile_model(
     The recommendation is the setting with the lowest ``objective`` latency
     among those with ``throughput >= min_throughput`` (samples/s) and
     ``peak_memory_mb <= max_memory_mb``, when given. ``progress`` is called
-    after each setting. Raises :class:`~mlops_factory._errors.FactoryError`
-    for an unusable model, sample or grid.
+    after each setting. ``timeout`` bounds one (threads, level) group, ``deadline``
+    the whole run (settings not reached by then fail as timed out); each child runs
+    under an address-space limit of ``memory_limit`` bytes. Raises
+    :class:`~mlops_factory._errors.FactoryError` for an unusable model, sample or grid,
+    or a model that needs more memory than the limit in every setting.
     """
     thread_list = _positive_ints(threads if threads is not None else default_threads(), "threads")
     batch_list = _positive_ints(batch_sizes, "batch sizes")
@@ -99,6 +105,7 @@ def profile_model(
     if objective not in ("p50", "p95", "p99"):
         raise FactoryError(f"unknown objective {objective!r}", "use p50, p95 or p99")
     model = inspect_model_file(path, max_bytes=max_bytes)
+    until = None if deadline is None else time.monotonic() + deadline
     header = model.header
     inputs = [
         {"name": v.name, "type": v.type, "shape": None if v.shape is None else list(v.shape)}
@@ -126,10 +133,15 @@ def profile_model(
             group: list[ProfileResult] = []
             try:
                 request = {**base, "threads": t, "opt_level": level}
-                for event in worker_events(request, timeout=timeout):
+                events = worker_events(
+                    request, timeout=timeout, deadline=until, memory_limit=memory_limit
+                )
+                for event in events:
                     kind = event.get("event")
                     if kind == "error":
                         raise FactoryError(event["message"], event.get("hint"))
+                    if kind == "out_of_memory":
+                        raise WorkerFailed("out_of_memory", "ran out of memory", "")
                     if kind == "info":
                         info = event
                     elif kind == "result":
@@ -141,11 +153,11 @@ def profile_model(
                 done = {r.setting.batch_size for r in group}
                 for b in batch_list:
                     if b not in done:
-                        results.append(
-                            ProfileResult(Setting(t, level, b), error=f"onnxruntime {exc.reason}")
-                        )
+                        results.append(ProfileResult(Setting(t, level, b), error=_failure(exc)))
                         if progress is not None:
                             progress(len(results), total, results[-1])
+    if results and all((r.error or "").startswith("out of memory") for r in results):
+        raise needs_more_memory(path, memory_limit)
     if results and all((r.error or "").startswith("session failed") for r in results):
         raise FactoryError(
             f"onnxruntime cannot load {path}: {results[0].error}",
@@ -179,6 +191,12 @@ def profile_model(
         recommended=recommended,
         recommendation=why,
     )
+
+
+def _failure(exc: WorkerFailed) -> str:
+    if exc.kind == "out_of_memory":
+        return f"out of memory: onnxruntime {exc.reason}"
+    return f"onnxruntime {exc.reason}"
 
 
 def recommend(

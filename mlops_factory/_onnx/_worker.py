@@ -30,8 +30,38 @@ Emit = Callable[[Event], None]
 _ORT_PREFIX = re.compile(r"^\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*")
 
 
+class OutOfMemory(Exception):
+    """An allocation failed under the address-space limit the parent set."""
+
+
+def _limit_memory() -> int | None:
+    """Apply the parent's address-space limit (``MLOPS_FACTORY_WORKER_MEMORY``) to this
+    process before anything large is loaded; the limit in bytes, or None."""
+    raw = os.environ.get("MLOPS_FACTORY_WORKER_MEMORY", "")
+    if not raw.isdigit() or int(raw) <= 0:
+        return None
+    try:
+        import resource
+    except ImportError:  # Windows: no rlimits; the timeout still bounds the child
+        return None
+    limit = int(raw)
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    return limit
+
+
+def _oom(exc: BaseException) -> bool:
+    """Whether ``exc`` is an allocation failure (numpy's or onnxruntime's)."""
+    from mlops_factory._onnx._isolate import is_out_of_memory
+
+    return isinstance(exc, MemoryError) or is_out_of_memory(str(exc))
+
+
 def main() -> int:
     """Serve one request; always ends the event stream with ``done`` or ``bug``."""
+    limit = _limit_memory()
     proto_fd = os.dup(1)
     os.dup2(2, 1)  # native prints go to stderr from here on
     sys.stdout = sys.stderr
@@ -40,6 +70,8 @@ def main() -> int:
         try:
             request = json.loads(sys.stdin.read())
             _OPS[request["op"]](request, emit)
+        except (OutOfMemory, MemoryError) as exc:
+            emit({"event": "out_of_memory", "limit": limit, "detail": clean_error(exc)})
         except Exception:
             emit({"event": "bug", "traceback": traceback.format_exc()})
             return 1
@@ -134,6 +166,8 @@ def _load(request: Event, emit: Emit) -> tuple[Any, list[Event], list[Event]] | 
     try:
         sess = _session(request["model"])
     except Exception as exc:
+        if _oom(exc):
+            raise OutOfMemory(clean_error(exc)) from None
         emit(
             {
                 "event": "error",
@@ -199,6 +233,8 @@ def _infer(
     try:
         values = sess.run(None, feeds)
     except Exception as exc:
+        if _oom(exc):
+            raise OutOfMemory(clean_error(exc)) from None
         return {"ok": False, "source": source, "feeds": fed, "error": clean_error(exc)}
     latency = (time.perf_counter() - t0) * 1000
     parity = None
@@ -436,6 +472,8 @@ def _profile_group(request: Event, emit: Emit) -> None:
     try:
         sess = _session(request["model"], threads=threads, opt_level=opt)
     except Exception as exc:
+        if _oom(exc):
+            raise OutOfMemory(clean_error(exc)) from None
         for b in sizes:
             result(b, error=f"session failed: {clean_error(exc)}")
         return
@@ -449,6 +487,9 @@ def _profile_group(request: Event, emit: Emit) -> None:
                 sess, feeds, request["warmup"], request["runs"], request["max_seconds"]
             )
         except Exception as exc:
+            if _oom(exc):
+                result(b, error=f"out of memory: {clean_error(exc)}")
+                continue
             result(b, error=f"run failed: {clean_error(exc)}")
             continue
         ms = np.asarray(lat, dtype=np.float64) / 1e6

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import multiprocessing.context
@@ -15,15 +16,19 @@ from pathlib import Path
 
 from mlops_factory._assess.model import Rubric
 from mlops_factory._errors import FactoryError
+from mlops_factory._interrupt import terminate_as_interrupt
 from mlops_factory._portfolio.history import DEFAULT_DB, History, RunRecord
 from mlops_factory._portfolio.inputs import Target, discover
 from mlops_factory._portfolio.model import PortfolioRepo, PortfolioResult
-from mlops_factory._portfolio.worker import Outcome
+from mlops_factory._portfolio.worker import DEFAULT_MEMORY, DEFAULT_TIMEOUT, Limits, Outcome
 from mlops_factory._version import __version__
 
 #: Most repos handed to a worker in one task: big enough to amortise the
 #: inter-process round trip, small enough for a smooth progress bar.
 MAX_BATCH = 16
+#: Seconds a pool may stay silent on top of its batch's timeouts (worker start-up)
+#: before its workers are taken for hung and killed.
+STARTUP_S = 30.0
 #: Called as ``progress(done, total)`` while the run goes on.
 Progress = Callable[[int, int], None]
 
@@ -44,6 +49,8 @@ def portfolio(
     jobs: int | None = None,
     db: str | os.PathLike[str] | None = DEFAULT_DB,
     progress: Progress | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory_limit: int | None = DEFAULT_MEMORY,
 ) -> PortfolioResult:
     """Assess many repositories (and ingest assessment JSON files) as one run.
 
@@ -56,6 +63,11 @@ def portfolio(
         jobs: worker processes (default: the CPU count); 1 assesses in this process.
         db: the SQLite history database (created if needed), or None to keep no history.
         progress: called with ``(done, total)`` as repos finish.
+        timeout: seconds one repo's assessment may take (None: no limit); a repo that
+            takes longer is a failed entry, never a hung run.
+        memory_limit: bytes of address space of each worker process (None: no limit);
+            a repo that needs more is a failed entry. ``jobs=1`` assesses in this
+            process, under the timeout only.
 
     Returns:
         The :class:`PortfolioResult`: every repo scored or failed with its reason, the
@@ -85,6 +97,7 @@ def portfolio(
         given = load_answers(answers, loaded)
 
     targets = discover(inputs)
+    limits = Limits(timeout, memory_limit)
     history = History.open(db) if db is not None else None
     try:
         total = len(targets)
@@ -98,10 +111,14 @@ def portfolio(
 
         if progress is not None:
             progress(0, total)
-        repos, payloads = _score(targets, spec, given, jobs, tick)
+        repos, payloads = _score(targets, spec, given, jobs, tick, limits)
         finished_at = _now()
         run_id = None
-        if history is not None:
+        # An input that is not there or not a repository (a mistyped path, a stray
+        # file) is the user's error: it is reported, never stored in the history.
+        missing = {t.path for t in targets if t.error}
+        kept = [r for r in repos if not (r.status == "failed" and r.path in missing)]
+        if history is not None and kept:
             run = RunRecord(
                 started_at=started_at,
                 finished_at=finished_at,
@@ -110,7 +127,7 @@ def portfolio(
                 rubric_version=loaded.version,
                 inputs=tuple(os.fspath(i) for i in inputs),
             )
-            run_id, previous, trends = history.record(run, repos, payloads)
+            run_id, previous, trends = history.record(run, kept, payloads)
             repos = [
                 replace(r, previous=previous.get(r.key), trend=trends.get(r.key, ())) for r in repos
             ]
@@ -159,6 +176,7 @@ def _score(
     answers: Mapping[str, bool | None],
     jobs: int,
     tick: Callable[[int], None],
+    limits: Limits,
 ) -> tuple[list[PortfolioRepo], dict[str, bytes]]:
     from mlops_factory._portfolio.ingest import load_json_file
 
@@ -214,7 +232,7 @@ def _score(
             repos.append(_failed(t, t.path, names[t.path], t.error, t.hint))
             tick(1)
     todo = [t for t in folders if not t.error]
-    outcomes = _assess_paths([t.path for t in todo], spec, answers, jobs, tick)
+    outcomes = _assess_paths([t.path for t in todo], spec, answers, jobs, tick, limits)
     for t in todo:
         out = outcomes[t.path]
         name = names[t.path]
@@ -266,19 +284,22 @@ def _assess_paths(
     answers: Mapping[str, bool | None],
     jobs: int,
     tick: Callable[[int], None],
+    limits: Limits | None = None,
 ) -> dict[str, Outcome]:
     from mlops_factory._portfolio import worker
 
+    limits = limits or Limits()
     if not paths:
         return {}
-    if jobs == 1 or len(paths) == 1:
-        worker.init(spec, answers, in_worker=False)
+    if jobs == 1:
+        worker.init(spec, answers, in_worker=False, limits=limits)
         out: dict[str, Outcome] = {}
         for p in paths:
             out[p] = worker.assess_one(p)
             tick(1)
         return out
-    return _pool(paths, spec, answers, min(jobs, len(paths)), tick)
+    # Even one repo goes to a worker: there it runs under the memory limit.
+    return _pool(paths, spec, answers, min(jobs, len(paths)), tick, limits=limits)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -300,16 +321,20 @@ def _pool(
     workers: int,
     tick: Callable[[int], None],
     task: Callable[[Sequence[str]], list[Outcome]] | None = None,
+    limits: Limits | None = None,
 ) -> dict[str, Outcome]:
     """Assess ``paths`` in worker processes.
 
-    A worker process that dies (a crash in native code, killed for memory) breaks the
-    whole pool and every task still pending in it. So: the repos left over are run
-    again one per task in a fresh pool, and if that breaks too, one per pool, which
-    pins the crash on the one repo that causes it; every other repo is still scored.
+    A worker process that dies (a crash in native code, killed for memory) or stops
+    answering (stuck past the repo timeout where the timer cannot reach it) breaks
+    the whole pool and every task still pending in it. So: the repos left over are
+    run again one per task in a fresh pool, and if that breaks too, one per pool,
+    which pins the failure on the one repo that causes it; every other repo is still
+    scored.
     """
     from mlops_factory._portfolio import worker
 
+    limits = limits or Limits()
     run = task or worker.assess_batch
     size = max(1, min(MAX_BATCH, math.ceil(len(paths) / (workers * 4))))
     out: dict[str, Outcome] = {}
@@ -317,14 +342,14 @@ def _pool(
         left = [p for p in paths if p not in out]
         if not left:
             return out
-        if _run_pool(left, batch_size, n_workers, spec, answers, run, tick, out):
+        if _run_pool(left, batch_size, n_workers, spec, answers, run, tick, out, limits):
             return out
     for p in [p for p in paths if p not in out]:
-        if not _run_pool([p], 1, 1, spec, answers, run, tick, out):
+        if not _run_pool([p], 1, 1, spec, answers, run, tick, out, limits):
             out[p] = Outcome(
                 p,
-                error=f"{p}: the worker process died while assessing it",
-                hint="it crashed or was killed (e.g. out of memory); "
+                error=f"{p}: the worker process died or hung while assessing it",
+                hint="it crashed, was killed (e.g. out of memory) or overran --timeout; "
                 "run `mlops-factory assess PATH` on it alone to see why",
             )
             tick(1)
@@ -340,9 +365,11 @@ def _run_pool(
     run: Callable[[Sequence[str]], list[Outcome]],
     tick: Callable[[int], None],
     out: dict[str, Outcome],
+    limits: Limits,
 ) -> bool:
-    """One pool over ``paths``; outcomes go to ``out``. False when the pool broke."""
-    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+    """One pool over ``paths``; outcomes go to ``out``. False when the pool broke or
+    went silent for longer than a batch may take (its workers are then killed)."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     from mlops_factory._portfolio import worker
@@ -352,25 +379,50 @@ def _run_pool(
         max_workers=min(workers, len(batches)),
         mp_context=_context(),
         initializer=worker.init,
-        initargs=(spec, dict(answers), True),
+        initargs=(spec, dict(answers), True, limits, os.getpid()),
     )
+    # The timer in the worker ends a slow assessment; this is the backstop for one
+    # stuck where the timer cannot reach (inside native code): no result for this long
+    # means a worker hangs. Workers start in a second or two; give them that too.
+    silence = None if limits.timeout is None else batch_size * limits.timeout + STARTUP_S
     intact = True
     try:
-        futures: dict[Future[list[Outcome]], list[str]] = {
-            pool.submit(run, batch): batch for batch in batches
-        }
-        for future in as_completed(futures):
-            batch = futures[future]
-            try:
-                results = future.result()
-            except BrokenProcessPool:
-                intact = False
-                continue
-            for r in results:
-                out[r.path] = r
-            tick(len(batch))
+        with terminate_as_interrupt():
+            pending: dict[Future[list[Outcome]], list[str]] = {
+                pool.submit(run, batch): batch for batch in batches
+            }
+            while pending:
+                finished, _ = wait(pending, timeout=silence, return_when=FIRST_COMPLETED)
+                if not finished:
+                    _kill_workers(pool)
+                    intact = False
+                    break
+                for future in finished:
+                    batch = pending.pop(future)
+                    try:
+                        results = future.result()
+                    except BrokenProcessPool:
+                        intact = False
+                        continue
+                    for r in results:
+                        out[r.path] = r
+                    tick(len(batch))
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        _kill_workers(pool)
         raise
-    pool.shutdown()
+    if intact:
+        pool.shutdown()
     return intact
+
+
+def _kill_workers(pool: object) -> None:
+    """End a pool now: kill its worker processes (a shutdown alone waits for the tasks
+    they run, which may never end), then release it."""
+    processes = getattr(pool, "_processes", None) or {}
+    for proc in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError):
+            proc.kill()
+    for proc in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            proc.join(5)
+    pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mlops_factory._assess.model import DIMENSIONS
-from mlops_factory._assess.render._common import clean
 from mlops_factory._portfolio.model import PortfolioRepo, PortfolioResult
+from mlops_factory._text import clean
 
 if TYPE_CHECKING:
     from rich.console import Console

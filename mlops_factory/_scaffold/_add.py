@@ -727,9 +727,12 @@ def _scan(project: Path) -> RepoBindings:
 
 
 def _pyproject(project: Path) -> dict[str, Any]:
+    from mlops_factory._readsafe import Refused, read_in
+
     try:
-        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raw = read_in(project, "pyproject.toml", cap=1_048_576)
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (Refused, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
     meta = data.get("project")
     return meta if isinstance(meta, dict) else {}
@@ -755,11 +758,13 @@ def _package(project: Path, name: str | None) -> str | None:
 
 
 def _python_version(project: Path, requires: Any) -> str | None:
-    pinned = project / ".python-version"
-    if pinned.is_file():
+    from mlops_factory._readsafe import Refused, read_in
+
+    if (project / ".python-version").is_file():
         try:
-            match = _PYTHON_RE.search(pinned.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
+            text = read_in(project, ".python-version", cap=4096).decode("utf-8")
+            match = _PYTHON_RE.search(text)
+        except (Refused, UnicodeDecodeError):
             match = None
         if match:
             return f"{match.group(1)}.{match.group(2)}"

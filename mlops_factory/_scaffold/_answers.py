@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-import yaml
-
 from mlops_factory._errors import FactoryError
 from mlops_factory._scaffold._catalog import ANSWER_KEYS, COMPUTED_KEYS, NONE, Catalog
+from mlops_factory._yamlsafe import YamlProblem, parse
 
 Kind = Literal["text", "choice", "list"]
 
@@ -185,16 +184,16 @@ def parse_value(key: str, raw: str) -> Any:
     question = _QUESTIONS.get(key)
     if question is None:
         try:
-            return yaml.safe_load(raw) if raw.strip() else raw
-        except yaml.YAMLError:
+            return parse(raw) if raw.strip() else raw
+        except YamlProblem:
             return raw
     if question.kind != "list":
         return raw
     text = raw.strip()
     if text.startswith("["):
         try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
+            value = parse(text)
+        except YamlProblem:
             raise FactoryError(f"{key}: {raw!r} is not a list like [dev, prod]") from None
         return value
     return [part.strip() for part in text.split(",") if part.strip()]
@@ -202,15 +201,15 @@ def parse_value(key: str, raw: str) -> Any:
 
 def load_data_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read answers from a YAML mapping file (``--data-file``)."""
+    from mlops_factory._yamlsafe import MAX_ANSWERS_BYTES, load_file
+
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactoryError(f"{file}: cannot read the answers file: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise FactoryError(f"{file}: the answers file is not valid YAML: {exc}") from None
+    data = load_file(
+        file,
+        kind="answers file",
+        hint="a YAML mapping of answer keys to values; for example:  project_name: fraud",
+        max_bytes=MAX_ANSWERS_BYTES,
+    )
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):

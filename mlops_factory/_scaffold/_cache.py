@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -35,20 +34,9 @@ CACHE_ENV = "MLOPS_FACTORY_CACHE"
 _INDEX = "mlops-factory-versions.json"
 _SKIP_NAMES = frozenset({".git", "__pycache__", ".DS_Store"})
 _SKIP_SUFFIXES = (".pyc", ".pyo")
-_IDENTITY = ("-c", "user.name=mlops-factory", "-c", "user.email=mlops-factory@localhost")
-# Keep the user's git configuration from signing, hooking or rewriting our commits.
-_NEUTRAL = (
-    "-c",
-    "commit.gpgsign=false",
-    "-c",
-    "tag.gpgsign=false",
-    "-c",
-    f"core.hooksPath={os.devnull}",
-    "-c",
-    "core.autocrlf=false",
-)
-# Variables that would point git at another repository (set when run from a git hook).
-_GIT_REPO_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
+_IDENTITY = ("mlops-factory", "mlops-factory@localhost")
+# Keep line endings as the template has them, whatever the user's platform.
+_CONFIG = ("core.autocrlf=false",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +151,8 @@ def _template_files(folder: Path) -> Iterator[tuple[str, Path]]:
             if name in _SKIP_NAMES or name.endswith(_SKIP_SUFFIXES):
                 continue
             path = base / name
+            if not path.is_symlink() and not path.is_file():
+                continue  # a FIFO or a device: never read (it could block), never copied
             yield path.relative_to(folder).as_posix(), path
         # os.walk lists symlinked folders as folders; keep them as links.
         for name in [d for d in dirnames if (base / d).is_symlink()]:
@@ -220,26 +210,21 @@ def _message(component: Component) -> str:
 
 
 def _git(repo: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in _GIT_REPO_VARS}
-    env["GIT_TERMINAL_PROMPT"] = "0"
+    from mlops_factory._git import GitRefused, run_git
+
     try:
-        done = subprocess.run(
-            ["git", *_IDENTITY, *_NEUTRAL, "-C", str(repo), *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-    except FileNotFoundError:
+        done = run_git(repo, *args, identity=_IDENTITY, config=_CONFIG, timeout=300)
+    except GitRefused as exc:
         raise FactoryError(
-            "git is not installed", hint="install git: templates are versioned as git repositories"
+            f"git {' '.join(args)} in the template cache {repo}: {exc.reason}",
+            hint=exc.hint or f"delete {repo} to rebuild it, or set {CACHE_ENV} to another folder",
         ) from None
-    if done.returncode != 0:
+    if not done.ok:
         raise FactoryError(
-            f"git {' '.join(args)} failed in the template cache {repo}: {done.stderr.strip()}",
+            f"git {' '.join(args)} failed in the template cache {repo}: {done.error}",
             hint=f"delete {repo} to rebuild it, or set {CACHE_ENV} to another folder",
         )
-    return done.stdout
+    return done.text
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import yaml
 
 from mlops_factory._errors import FactoryError
 from mlops_factory._resources import templates_dir
+from mlops_factory._yamlsafe import load_file, safe_loader
 
 CATALOG_FILE = "catalog.yaml"
 QUESTIONS_FILE = "questions.yml"
@@ -57,11 +59,6 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _SEMVER_RE = re.compile(r"^(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)$")
 _UNSAFE_KEYS = {"_tasks": "tasks", "_migrations": "migrations", "_jinja_extensions": "extensions"}
-
-_TOP_FIELDS = ("catalog_version", "components", "groups", "patterns")
-_COMPONENT_FIELDS = ("version", "title", "description", "requires", "questions")
-_GROUP_FIELDS = ("answer", "members", "title", "description")
-_PATTERN_FIELDS = ("title", "description", "default", "components", "defaults", "next_steps")
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,21 +325,12 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     return _build(root, file, data, builtin=root == builtin_dir)
 
 
-def _read_yaml(file: Path) -> Any:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactoryError(f"{file}: cannot read: {exc}") from None
-    try:
-        return yaml.load(text, Loader=_SafeLoader)
-    except yaml.YAMLError as exc:
-        raise FactoryError(f"{file}: not valid YAML: {_yaml_problem(exc)}") from None
+_CATALOG_HINT = "fix the catalog file (its format: docs/scaffold.md)"
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    return f"{problem} (line {mark.line + 1})" if mark is not None else str(problem)
+def _read_yaml(file: Path, *, multi: bool = False, loader: Any = None) -> Any:
+    """A catalog file through the one YAML file loader (bounded, regular files only)."""
+    return load_file(file, kind="", hint=_CATALOG_HINT, multi=multi, loader=loader or _SafeLoader)
 
 
 class _SafeLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
@@ -353,67 +341,14 @@ _SafeLoader.add_constructor("!include", lambda loader, node: None)
 
 
 class _Checker:
-    """Validates one catalog file; every error names the file and the place."""
+    """Reports a catalog file's semantic problems (cross references, names, cycles) the
+    way the schema layer reports its shape problems: ``FILE: ENTRY: problem``."""
 
     def __init__(self, file: Path) -> None:
         self.file = file
 
     def fail(self, where: str, problem: str, hint: str | None = None) -> FactoryError:
         return FactoryError(f"{self.file}: {where}: {problem}", hint=hint)
-
-    def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(where, f"expected a mapping, got {_kind(value)}")
-        for key in value:
-            if not isinstance(key, str):
-                raise self.fail(where, f"keys must be strings, got {key!r}")
-        return value
-
-    def fields(
-        self,
-        value: Any,
-        where: str,
-        allowed: tuple[str, ...],
-        required: tuple[str, ...],
-    ) -> Mapping[str, Any]:
-        data = self.mapping(value, where)
-        for key in data:
-            if key not in allowed:
-                raise self.fail(
-                    where, f"unknown field {key!r}", hint=f"allowed fields: {', '.join(allowed)}"
-                )
-        for key in required:
-            if key not in data:
-                raise self.fail(where, f"missing required field {key!r}")
-        return data
-
-    def text(self, data: Mapping[str, Any], key: str, where: str, default: str = "") -> str:
-        value = data.get(key, default)
-        if not isinstance(value, str) or (key in data and not value.strip()):
-            raise self.fail(
-                f"{where}, field {key!r}", f"expected a non-empty string, got {_kind(value)}"
-            )
-        return value
-
-    def version(self, data: Mapping[str, Any], key: str, where: str) -> str:
-        value = data.get(key)
-        if not isinstance(value, str) or not _SEMVER_RE.match(value):
-            raise self.fail(
-                f"{where}, field {key!r}",
-                f"expected a version like '1.2.3' (MAJOR.MINOR.PATCH, quoted), got {value!r}",
-            )
-        return value
-
-    def names(self, data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(f"{where}, field {key!r}", f"expected a list of names, got {value!r}")
-        seen: set[str] = set()
-        for item in value:
-            if item in seen:
-                raise self.fail(f"{where}, field {key!r}", f"{item!r} is listed twice")
-            seen.add(item)
-        return tuple(value)
 
 
 def _kind(value: Any) -> str:
@@ -424,65 +359,176 @@ def _kind(value: Any) -> str:
     return type(value).__name__ if isinstance(value, Mapping | list) else repr(value)
 
 
-def _build(root: Path, file: Path, data: Any, *, builtin: bool) -> Catalog:
-    check = _Checker(file)
-    top = check.fields(
-        data, "top level", _TOP_FIELDS, ("catalog_version", "components", "patterns")
-    )
-    version = check.version(top, "catalog_version", "top level")
+def _version(value: Any) -> str:
+    if not isinstance(value, str) or not _SEMVER_RE.match(value):
+        raise ValueError(
+            f"expected a version like '1.2.3' (MAJOR.MINOR.PATCH, quoted), got {value!r}"
+        )
+    return value
 
-    components_data = check.mapping(top["components"], "field 'components'")
-    if not components_data:
-        raise check.fail("field 'components'", "the catalog has no components")
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a non-empty string, got {_kind(value)}")
+    return value
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"expected a list of names, got {value!r}")
+    seen: set[str] = set()
+    for item in value:
+        if item in seen:
+            raise ValueError(f"{item!r} is listed twice")
+        seen.add(item)
+    return tuple(value)
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _commands(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise ValueError("expected a list of command lines")
+    return tuple(value)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"expected a mapping, got {_kind(value)}")
+    for key in value:
+        if not isinstance(key, str):
+            raise ValueError(f"keys must be strings, got {key!r}")
+    return dict(value)
+
+
+@cache
+def _schema() -> Any:
+    """``catalog.yaml``'s shape as strict pydantic models (built on first use, so pydantic
+    stays out of start-up). Field order is the order the hint lists them in."""
+    from typing import Annotated
+
+    from pydantic import AfterValidator, BaseModel, BeforeValidator
+
+    from mlops_factory._schema import strict_config
+
+    version = Annotated[str, BeforeValidator(_version)]
+    text = Annotated[str, BeforeValidator(_text)]
+    names = Annotated[tuple[str, ...], BeforeValidator(_names)]
+    mapping = Annotated[dict[str, Any], BeforeValidator(_mapping)]
+
+    class _Model(BaseModel):
+        model_config = strict_config()
+
+    class ComponentEntry(_Model):
+        version: version
+        title: text
+        description: text = ""
+        requires: names = ()
+        questions: names = ()
+
+    class GroupEntry(_Model):
+        answer: str
+        members: mapping
+        title: text = ""
+        description: text = ""
+
+    class PatternEntry(_Model):
+        title: text
+        description: text = ""
+        default: Annotated[bool, BeforeValidator(_flag)] = False
+        components: names
+        defaults: mapping = {}
+        next_steps: Annotated[tuple[str, ...], BeforeValidator(_commands)] = ()
+
+    class CatalogFile(_Model):
+        catalog_version: version
+        components: Annotated[
+            dict[str, ComponentEntry],
+            BeforeValidator(_mapping),
+            AfterValidator(_not_empty("components")),
+        ]
+        groups: Annotated[dict[str, GroupEntry], BeforeValidator(_mapping)] = {}
+        patterns: Annotated[
+            dict[str, PatternEntry],
+            BeforeValidator(_mapping),
+            AfterValidator(_not_empty("patterns")),
+        ]
+
+    return CatalogFile
+
+
+def _not_empty(what: str) -> Any:
+    def check(value: dict[str, Any]) -> dict[str, Any]:
+        if not value:
+            raise ValueError(f"the catalog has no {what}")
+        return value
+
+    return check
+
+
+def _build(root: Path, file: Path, data: Any, *, builtin: bool) -> Catalog:
+    from mlops_factory._schema import validate
+
+    check = _Checker(file)
+    # The shape (fields, types, required, unknown) through the one schema layer ...
+    top = validate(
+        _schema(),
+        data,
+        source=str(file),
+        hint=_CATALOG_HINT,
+        entry_kinds={"components": "component", "groups": "group", "patterns": "pattern"},
+    )
+    # ... then what a schema cannot say: names, cross references, cycles, files.
     components: dict[str, Component] = {}
-    for name, raw in components_data.items():
+    for name, entry in top.components.items():
         where = f"component {name!r}"
         if not _NAME_RE.match(name):
             raise check.fail(where, "names are lowercase words joined by '-' (like 'ci-github')")
-        entry = check.fields(raw, where, _COMPONENT_FIELDS, ("version", "title"))
-        questions = check.names(entry, "questions", where)
-        for key in questions:
+        for key in entry.questions:
             if not _KEY_RE.match(key):
-                raise check.fail(f"{where}, field 'questions'", f"{key!r} is not an answer key")
+                raise check.fail(f"{where}: field 'questions'", f"{key!r} is not an answer key")
         components[name] = Component(
             name=name,
-            version=check.version(entry, "version", where),
-            title=check.text(entry, "title", where),
-            description=check.text(entry, "description", where),
-            requires=check.names(entry, "requires", where),
-            questions=questions,
+            version=entry.version,
+            title=entry.title,
+            description=entry.description,
+            requires=entry.requires,
+            questions=entry.questions,
             path=root / COMPONENTS_DIR / name,
         )
 
     groups: dict[str, Group] = {}
-    for name, raw in check.mapping(top.get("groups") or {}, "field 'groups'").items():
+    for name, g in top.groups.items():
         where = f"group {name!r}"
         if not _NAME_RE.match(name):
             raise check.fail(where, "names are lowercase words joined by '-' (like 'ci')")
         if name in components:
             raise check.fail(where, "a component has the same name")
-        entry = check.fields(raw, where, _GROUP_FIELDS, ("answer", "members"))
-        answer = entry["answer"]
-        if not isinstance(answer, str) or not _KEY_RE.match(answer):
-            raise check.fail(f"{where}, field 'answer'", f"{answer!r} is not an answer key")
-        members = check.mapping(entry["members"], f"{where}, field 'members'")
-        if not members:
-            raise check.fail(f"{where}, field 'members'", "the group has no members")
-        for value, member in members.items():
+        if not _KEY_RE.match(g.answer):
+            raise check.fail(f"{where}: field 'answer'", f"{g.answer!r} is not an answer key")
+        if not g.members:
+            raise check.fail(f"{where}: field 'members'", "the group has no members")
+        for value, member in g.members.items():
             if value == NONE:
                 raise check.fail(
-                    f"{where}, field 'members'", f"{NONE!r} is reserved (it selects nothing)"
+                    f"{where}: field 'members'", f"{NONE!r} is reserved (it selects nothing)"
                 )
             if member not in components:
                 raise check.fail(
-                    f"{where}, field 'members'", f"{value!r} names unknown component {member!r}"
+                    f"{where}: field 'members'", f"{value!r} names unknown component {member!r}"
                 )
         groups[name] = Group(
             name=name,
-            answer=answer,
-            members=dict(members),
-            title=check.text(entry, "title", where),
-            description=check.text(entry, "description", where),
+            answer=g.answer,
+            members=dict(g.members),
+            title=g.title,
+            description=g.description,
         )
 
     known = set(components) | set(groups)
@@ -490,7 +536,7 @@ def _build(root: Path, file: Path, data: Any, *, builtin: bool) -> Catalog:
         for need in component.requires:
             if need not in known or need == component.name:
                 raise check.fail(
-                    f"component {component.name!r}, field 'requires'",
+                    f"component {component.name!r}: field 'requires'",
                     f"{need!r} is not another component or group of this catalog",
                 )
     _refuse_cycles(check, components, groups)
@@ -499,52 +545,39 @@ def _build(root: Path, file: Path, data: Any, *, builtin: bool) -> Catalog:
     for component in components.values():
         answer_keys.update(component.questions)
 
-    patterns_data = check.mapping(top["patterns"], "field 'patterns'")
-    if not patterns_data:
-        raise check.fail("field 'patterns'", "the catalog has no patterns")
     patterns: dict[str, Pattern] = {}
-    for name, raw in patterns_data.items():
+    for name, p in top.patterns.items():
         where = f"pattern {name!r}"
         if not _NAME_RE.match(name):
             raise check.fail(where, "names are lowercase words joined by '-' (like 'realtime')")
-        entry = check.fields(raw, where, _PATTERN_FIELDS, ("title", "components"))
-        default = entry.get("default", False)
-        if not isinstance(default, bool):
-            raise check.fail(
-                f"{where}, field 'default'", f"expected true or false, got {default!r}"
-            )
-        recipe = check.names(entry, "components", where)
-        if not recipe:
-            raise check.fail(f"{where}, field 'components'", "the pattern has no components")
-        for member in recipe:
+        if not p.components:
+            raise check.fail(f"{where}: field 'components'", "the pattern has no components")
+        for member in p.components:
             if member not in known:
                 raise check.fail(
-                    f"{where}, field 'components'",
+                    f"{where}: field 'components'",
                     f"{member!r} is not a component or group of this catalog",
                 )
-        defaults = check.mapping(entry.get("defaults") or {}, f"{where}, field 'defaults'")
-        for key in defaults:
+        for key in p.defaults:
             if key in _NOT_PATTERN_DEFAULTS or key not in answer_keys:
                 raise check.fail(
-                    f"{where}, field 'defaults'",
+                    f"{where}: field 'defaults'",
                     f"{key!r} is not an answer key a pattern can set",
                 )
-        steps = entry.get("next_steps", [])
-        if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
-            raise check.fail(f"{where}, field 'next_steps'", "expected a list of command lines")
         patterns[name] = Pattern(
             name=name,
-            title=check.text(entry, "title", where),
-            description=check.text(entry, "description", where),
-            default=default,
-            components=recipe,
-            defaults=dict(defaults),
-            next_steps=tuple(steps),
+            title=p.title,
+            description=p.description,
+            default=p.default,
+            components=p.components,
+            defaults=dict(p.defaults),
+            next_steps=p.next_steps,
         )
     marked = [p.name for p in patterns.values() if p.default]
     if len(marked) > 1:
         raise check.fail(
-            "field 'patterns'", f"only one pattern can be the default, found {', '.join(marked)}"
+            "top level: field 'patterns'",
+            f"only one pattern can be the default, found {', '.join(marked)}",
         )
 
     for component in components.values():
@@ -563,7 +596,7 @@ def _build(root: Path, file: Path, data: Any, *, builtin: bool) -> Catalog:
 
     return Catalog(
         path=root,
-        version=version,
+        version=top.catalog_version,
         components=components,
         groups=groups,
         patterns=patterns,
@@ -590,7 +623,7 @@ def _refuse_cycles(
         if state.get(name) == 1:
             cycle = [*path[path.index(name) :], name]
             raise check.fail(
-                f"component {path[-1]!r}, field 'requires'",
+                f"component {path[-1]!r}: field 'requires'",
                 f"requirements form a cycle: {' -> '.join(cycle)}",
             )
         state[name] = 1
@@ -605,12 +638,7 @@ def _refuse_cycles(
 def _load_questions(file: Path) -> dict[str, SharedQuestion]:
     if not file.is_file():
         return {}
-    try:
-        docs = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=_SafeLoader))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactoryError(f"{file}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise FactoryError(f"{file}: not valid YAML: {_yaml_problem(exc)}") from None
+    docs = _read_yaml(file, multi=True)
     out: dict[str, SharedQuestion] = {}
     for doc in docs:
         if doc is None:
@@ -661,7 +689,7 @@ def _load_copier_config(catalog: Catalog, component: Component) -> list[Any]:
         conf = component.path / "copier.yaml"
     root = component.path.resolve()
 
-    class Loader(yaml.SafeLoader):
+    class Loader(safe_loader()):  # type: ignore[misc]
         pass
 
     def include(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -672,14 +700,11 @@ def _load_copier_config(catalog: Catalog, component: Component) -> list[Any]:
         if shared is not None and Path(pattern).match(QUESTIONS_FILE):
             files.append(shared)
         for path in files:
-            docs.extend(yaml.load_all(path.read_bytes(), Loader=Loader))
+            docs.extend(_read_yaml(path, multi=True, loader=Loader))
         return docs
 
     Loader.add_constructor("!include", include)
-    try:
-        raw = list(yaml.load_all(conf.read_bytes(), Loader=Loader))
-    except yaml.YAMLError as exc:
-        raise FactoryError(f"{conf}: not valid YAML: {_yaml_problem(exc)}") from None
+    raw = _read_yaml(conf, multi=True, loader=Loader)
     flat: list[Any] = []
 
     def flatten(items: Any) -> None:

@@ -9,18 +9,20 @@ Any error or Ctrl-C removes the temporary folder and leaves DEST as it was.
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import os
 import shlex
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from mlops_factory._errors import FactoryError
+from mlops_factory._interrupt import terminate_as_interrupt
 from mlops_factory._scaffold._answers import (
     Prompter,
     QuestionaryPrompter,
@@ -37,7 +39,6 @@ from mlops_factory._scaffold._project import (
     rmtree,
 )
 
-_FALLBACK_AUTHOR = ("mlops-factory", "mlops-factory@localhost")
 _MAX_LISTED = 10
 
 
@@ -194,46 +195,61 @@ def _commit_message(answers: Mapping[str, Any], components: tuple[Component, ...
 
 
 def _git_commit(project: Path, message: str) -> str:
-    """git init (branch main) and commit everything not ignored; hooks never run."""
-    import git
+    """git init (branch main) and commit everything not ignored, through the one git
+    runner: hooks and filters never run. Authored as the user (see ``user_identity``)."""
+    from mlops_factory._git import GitRefused, run_git, user_identity
 
+    who = user_identity()
     try:
-        repo = git.Repo.init(project, initial_branch="main")
-    except git.GitCommandNotFound:
+        for args in (
+            ("init", "-q", "-b", "main"),
+            ("add", "-A"),
+            ("commit", "-q", "--no-verify", "-m", message),
+            ("rev-parse", "HEAD"),
+        ):
+            # init may apply the user's own template folder; hooks never run.
+            done = run_git(project, *args, identity=who, timeout=300, user_config=args[0] == "init")
+            if not done.ok:
+                raise FactoryError(
+                    f"git {args[0]} failed in {project}: {done.error}",
+                    hint="pass --no-git to skip the first commit",
+                )
+    except GitRefused as exc:
         raise FactoryError(
-            "git is not installed", hint="install git, or pass --no-git to skip the first commit"
+            exc.reason, hint=exc.hint or "pass --no-git to skip the first commit"
         ) from None
-    with repo:
-        repo.git.add(A=True)
-        actor = _identity(repo)
-        commit = repo.index.commit(message, author=actor, committer=actor, skip_hooks=True)
-        return str(commit.hexsha)
+    return done.text.strip()
 
 
-def _identity(repo: Any) -> Any:
-    """The user's git identity when configured, else a fixed one (no global config needed)."""
-    import git
-
-    name = os.environ.get("GIT_AUTHOR_NAME")
-    email = os.environ.get("GIT_AUTHOR_EMAIL")
-    with repo.config_reader() as config:
-        if not name:
-            name = config.get_value("user", "name", default="") or None
-        if not email:
-            email = config.get_value("user", "email", default="") or None
-    return git.Actor(str(name or _FALLBACK_AUTHOR[0]), str(email or _FALLBACK_AUTHOR[1]))
+#: In a staging folder: the process id of the run that owns it.
+_OWNER_FILE = ".owner-pid"
+#: A staging folder without an owner file this old is a leftover.
+_STALE_S = 3600.0
 
 
 class _Staging:
-    """The temporary folder next to DEST, removed on exit whatever happens."""
+    """The temporary folder next to DEST, removed on exit whatever happens: an error,
+    Ctrl-C or SIGTERM (turned into an interrupt while it exists). Copier's temporary
+    clones are made inside it, so they go with it. A run killed outright (SIGKILL)
+    leaves it behind; the next run for the same DEST removes it."""
 
     def __init__(self, dest: Path) -> None:
         self.dest = dest
         self.created_parents: list[Path] = []
         self.root = dest.parent
         self.project = dest
+        self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> _Staging:
+        self._stack.enter_context(terminate_as_interrupt())
+        try:
+            return self._enter()
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def _enter(self) -> _Staging:
+        _remove_leftovers(self.dest)
         missing: list[Path] = []
         parent = self.dest.parent
         while not os.path.lexists(parent):
@@ -248,6 +264,10 @@ class _Staging:
             )
             self.project = self.root / self.dest.name
             self.project.mkdir()  # a normal mkdir: permissions follow the umask
+            (self.root / _OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="ascii")
+            temp = self.root / ".tmp"
+            temp.mkdir()
+            self._stack.enter_context(_tempdir(temp))
         except OSError as exc:
             self._cleanup(failed=True)
             raise FactoryError(
@@ -262,7 +282,10 @@ class _Staging:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._cleanup(failed=exc_type is not None)
+        try:
+            self._stack.close()
+        finally:
+            self._cleanup(failed=exc_type is not None)
 
     def _cleanup(self, failed: bool) -> None:
         if self.root != self.dest.parent:
@@ -287,6 +310,55 @@ class _Staging:
         if not force and next(os.scandir(self.dest), None) is not None:
             raise FactoryError(f"{self.dest} is not empty any more", hint="try again")
         _merge(self.project, self.dest)
+
+
+@contextlib.contextmanager
+def _tempdir(folder: Path) -> Iterator[None]:
+    """Make ``folder`` the process's temporary folder for the block (copier clones the
+    template repositories there)."""
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
+
+
+def _remove_leftovers(dest: Path) -> None:
+    """Remove staging folders of earlier runs for ``dest`` whose process is gone."""
+    import time
+
+    prefix = f".{dest.name}.mlops-factory-"
+    try:
+        entries = [e for e in os.scandir(dest.parent) if e.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.is_dir(follow_symlinks=False):
+            continue
+        owner = Path(entry.path) / _OWNER_FILE
+        try:
+            pid = int(owner.read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            try:
+                age = time.time() - entry.stat(follow_symlinks=False).st_mtime
+            except OSError:
+                continue
+            if age > _STALE_S:
+                rmtree(Path(entry.path))
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            rmtree(Path(entry.path))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _merge(source: Path, dest: Path) -> None:

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import stat
-import subprocess
 import sys
 import tempfile
 import warnings
@@ -24,9 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-import yaml
-
 from mlops_factory._errors import FactoryError
+from mlops_factory._git import GitRefused, run_git
 from mlops_factory._io import atomic_write
 from mlops_factory._scaffold._cache import Materialised, find_version, materialise
 from mlops_factory._scaffold._catalog import Catalog, Component, requires_order
@@ -93,15 +91,14 @@ def read_recorded(project: str | os.PathLike[str]) -> tuple[RecordedComponent, .
 
 def read_answers_file(file: Path) -> RecordedComponent:
     """Read one answers file ``.mlops-factory/<component>.yml``."""
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactoryError(f"{file}: cannot read the answers file: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise FactoryError(
-            f"{file}: the answers file is not valid YAML: {exc}",
-            hint="restore it from git (git checkout -- <file>)",
-        ) from None
+    from mlops_factory._yamlsafe import MAX_ANSWERS_BYTES, load_file
+
+    data = load_file(
+        file,
+        kind="answers file",
+        hint="restore it from git (git checkout -- <file>)",
+        max_bytes=MAX_ANSWERS_BYTES,
+    )
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -443,7 +440,7 @@ def _label(rendering: Rendering, component: str) -> str:
 
 def blocked_path(project: Path, rel: str) -> str | None:
     """Why ``rel`` cannot be written as a regular file in ``project`` (None if it can):
-    a folder or link in its place, or a parent that is a file or a symbolic link."""
+    a folder, link, FIFO or device in its place, or a parent that is a file or a link."""
     parts = PurePosixPath(rel).parts
     current = project
     for i, part in enumerate(parts):
@@ -454,7 +451,10 @@ def blocked_path(project: Path, rel: str) -> str | None:
         if current.is_symlink():
             return f"{'it' if last else '/'.join(parts[: i + 1])} is a symbolic link"
         if last:
-            return "a folder is in its place" if current.is_dir() else None
+            if current.is_dir():
+                return "a folder is in its place"
+            # a FIFO or a device would block the read of "ours" or swallow the write
+            return None if current.is_file() else "it is not a regular file"
         if not current.is_dir():
             return f"{'/'.join(parts[: i + 1])} is a file, not a folder"
     return None
@@ -528,26 +528,16 @@ def three_way_merge(
             (folder / name).write_bytes(data)
             files.append(str(folder / name))
         args = ["merge-file", "-p", "-L", labels[0], "-L", labels[1], "-L", labels[2], *files]
-        done = subprocess.run(["git", *args], capture_output=True, check=False, env=_git_env())
-    except FileNotFoundError:
+        done = run_git(None, *args, outside=folder)
+    except GitRefused as exc:
         raise FactoryError(
-            "git is not installed", hint="install git: updates merge with it"
+            f"git merge-file failed: {exc.reason}", hint=exc.hint or "install git"
         ) from None
     finally:
         rmtree(folder)
     if done.returncode < 0 or done.returncode > 127:
-        raise FactoryError(f"git merge-file failed: {done.stderr.decode(errors='replace').strip()}")
+        raise FactoryError(f"git merge-file failed: {done.error}")
     return done.stdout, done.returncode == 0
-
-
-def _git_env() -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
-    }
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    return env
 
 
 def unified_diff(changes: Sequence[FileChange], *, inline: bool = True) -> str:

@@ -14,7 +14,6 @@ so templates that depend on the other components are compared like with like.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -474,38 +473,27 @@ def _merge_one(
 def _check_clean(project: Path) -> None:
     """Refuse a project outside git or with uncommitted changes (the update must be
     reviewable and undoable)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
-    }
+    from mlops_factory._git import GitRefused, run_git
+
     try:
-        inside = subprocess.run(
-            ["git", "-C", str(project), "rev-parse", "--is-inside-work-tree"],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise FactoryError("git is not installed", hint="install git: updates need it") from None
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        inside = run_git(project, "rev-parse", "--is-inside-work-tree")
+        if not inside.ok or inside.text.strip() != "true":
+            raise FactoryError(
+                f"{project} is not a git repository: an update must be reviewable and undoable",
+                hint="git init && git add -A && git commit -m 'before update', then run it again",
+            )
+        # The project's fsmonitor, hooks and filters never run (the one git runner).
+        status = run_git(project, "status", "--porcelain", "--", ".")
+    except GitRefused as exc:
         raise FactoryError(
-            f"{project} is not a git repository: an update must be reviewable and undoable",
-            hint="git init && git add -A && git commit -m 'before update', then run it again",
-        )
-    status = subprocess.run(
-        ["git", "-C", str(project), "status", "--porcelain", "--", "."],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    dirty = [line[3:] for line in status.stdout.splitlines() if line.strip()]
-    if status.returncode != 0 or dirty:
+            f"{project}: cannot check for uncommitted changes: {exc.reason}",
+            hint=exc.hint or "fix the project's git folder, then run the update again",
+        ) from None
+    dirty = [line[3:] for line in status.text.splitlines() if line.strip()]
+    if not status.ok or dirty:
         listed = ", ".join(dirty[:_MAX_LISTED]) + (" ..." if len(dirty) > _MAX_LISTED else "")
         raise FactoryError(
-            f"{project} has uncommitted changes: {listed or status.stderr.strip()}",
+            f"{project} has uncommitted changes: {listed or status.error}",
             hint="commit (or stash) them first, so the update can be reviewed with git diff "
             "and undone; --dry-run shows what would change without writing",
         )

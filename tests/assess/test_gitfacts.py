@@ -1,4 +1,4 @@
-"""Git facts read through GitPython with the safe configuration."""
+"""Git facts read through the one safe git runner."""
 
 from __future__ import annotations
 

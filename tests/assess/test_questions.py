@@ -82,3 +82,17 @@ def test_ask_questions_asks_only_the_unknown_ones() -> None:
 def test_aborted_prompt_is_an_interrupt() -> None:
     with pytest.raises(KeyboardInterrupt):
         ask_questions(RUBRIC, {}, lambda title, question: None)
+
+
+def test_answers_file_schema_names_file_and_field(tmp_path: Path) -> None:
+    file = _write(tmp_path, "answer:\n  PE-101: yes\n")  # a typo of the top-level key
+    with pytest.raises(FactoryError) as info:
+        load_answers(file, RUBRIC)
+    assert info.value.message == f"{file}: top level: unknown field 'answer'"
+    assert info.value.hint == "allowed fields: rubric, answers"
+    file = _write(tmp_path, "answers: [yes, no]\n")
+    with pytest.raises(FactoryError) as info:
+        load_answers(file, RUBRIC)
+    assert info.value.message.startswith(
+        f"{file}: top level: field 'answers': Input should be a valid dictionary"
+    )

@@ -48,7 +48,7 @@ def test_read_recorded_of_a_plain_folder_is_empty_and_a_bad_file_is_named(
     assert read_recorded(tmp_path) == ()
     (tmp_path / ".mlops-factory").mkdir()
     (tmp_path / ".mlops-factory/base.yml").write_text("a: [unclosed\n")
-    with pytest.raises(FactoryError, match=r"base\.yml: the answers file is not valid YAML"):
+    with pytest.raises(FactoryError, match=r"answers file \S+base\.yml: invalid YAML at line 2"):
         read_recorded(tmp_path)
 
 
@@ -165,3 +165,13 @@ def test_write_changes_undoes_everything_when_a_write_fails(
     monkeypatch.setattr(os, "replace", real)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["mine.txt"]
     assert (tmp_path / "mine.txt").read_text() == "mine\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_where_a_template_file_goes_is_blocked_never_read(tmp_path: Path) -> None:
+    from mlops_factory._scaffold._project import blocked_path
+
+    os.mkfifo(tmp_path / "Makefile")  # reading "ours" from it would block forever
+    assert blocked_path(tmp_path, "Makefile") == "it is not a regular file"
+    (tmp_path / "README.md").write_text("x")
+    assert blocked_path(tmp_path, "README.md") is None

@@ -132,6 +132,33 @@ def test_a_dirty_tree_is_refused_before_anything_is_written(tmp_path: Path) -> N
     assert answers_of(project, "base")["_commit"] == "v1.0.0"
 
 
+def test_the_projects_fsmonitor_and_filters_never_run(tmp_path: Path) -> None:
+    catalog, project = _generate(tmp_path)
+    marker = tmp_path / "ran"
+    script = tmp_path / "evil.sh"
+    script.write_text(f"#!/bin/sh\necho ran >> {marker}\ncat\n")
+    script.chmod(0o755)
+    with open(project / ".git" / "config", "a", encoding="utf-8") as fh:
+        fh.write(f'[core]\n\tfsmonitor = {script}\n[filter "x"]\n\tclean = {script}\n')
+    (project / ".gitattributes").write_text("* filter=x\n")
+    commit_all(project, "attributes")
+    assert marker.exists()  # control: plain git runs them
+    marker.unlink()
+    _publish_base_v2(catalog, NOTES_V1 + "more\n")
+    update_project(project, catalog=catalog)
+    assert not marker.exists()
+
+
+def test_a_project_whose_git_config_includes_dev_zero_is_refused(tmp_path: Path) -> None:
+    catalog, project = _generate(tmp_path)
+    with open(project / ".git" / "config", "a", encoding="utf-8") as fh:
+        fh.write("[include]\n\tpath = /dev/zero\n")
+    _publish_base_v2(catalog, NOTES_V1 + "more\n")
+    with pytest.raises(FactoryError, match="includes other files"):
+        update_project(project, catalog=catalog)
+    assert answers_of(project, "base")["_commit"] == "v1.0.0"
+
+
 def test_a_folder_outside_git_is_refused(tmp_path: Path) -> None:
     catalog = publish(tmp_path / "cat")
     project = tmp_path / "proj"

@@ -6,9 +6,10 @@ import base64
 import hashlib
 import re
 from dataclasses import replace
-from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
+
+from markupsafe import escape
 
 from mlops_factory._portfolio import PortfolioResult, render_dashboard
 from tests.portfolio.conftest import FLEET, HOSTILE
@@ -85,8 +86,8 @@ def test_nothing_is_loaded_from_anywhere_and_only_the_hashed_style_applies(
 
 def test_text_from_repos_is_escaped(two_runs: tuple[PortfolioResult, Path]) -> None:
     html = render_dashboard(two_runs[0])
-    shown = escape(HOSTILE.replace("\u202e", "\\u202e"))
-    assert shown.startswith("&lt;img src=x onerror=alert(1)&gt;&amp;&quot;")
+    shown = str(escape(HOSTILE.replace("\u202e", "\\u202e")))
+    assert shown.startswith("&lt;img src=x onerror=alert(1)&gt;&amp;&#34;")
     assert html.count(shown) >= 2  # heatmap row and plan card (paths too)
     assert "<img" not in html and "\u202e" not in html
 
@@ -123,7 +124,7 @@ def test_each_repo_shows_its_first_plan_steps(two_runs: tuple[PortfolioResult, P
     card = re.search(r'<article class="plan" id="repo-\d+"><h3>team03-l3.*?</article>', html)
     assert card is not None
     steps = re.findall(r"<li><strong>([^<]*)</strong>", card.group(0))
-    assert steps == [escape(s.title) for s in repo.score.top_steps]
+    assert steps == [str(escape(s.title)) for s in repo.score.top_steps]
     assert len(steps) == 3
     assert f"{repo.score.plan_steps} steps" in card.group(0)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mlops_factory._errors import FactoryError
-from mlops_factory._portfolio.ingest import decompress, load_json_file, score_of
+from mlops_factory._portfolio.ingest import MAX_JSON_BYTES, decompress, load_json_file, score_of
 
 
 @pytest.fixture(scope="module")
@@ -57,32 +58,40 @@ def test_a_newer_minor_version_with_extra_fields_is_read(document: dict[str, Any
             lambda d: d.update(schema_version="3.0"),
             "x.json: schema_version '3.0' is not supported (this mlops-factory reads 2.x)",
         ),
-        (lambda d: d.pop("schema_version"), "x.json: field 'schema_version' is missing"),
-        (lambda d: d.pop("level"), "x.json: field 'level' is missing"),
-        (lambda d: d.update(level=7), "x.json: field 'level': expected an integer 0-4, got 7"),
+        (
+            lambda d: d.pop("schema_version"),
+            "x.json: top level: missing required field 'schema_version'",
+        ),
+        (lambda d: d.pop("level"), "x.json: top level: missing required field 'level'"),
+        (
+            lambda d: d.update(level=7),
+            ("x.json: top level: field 'level': Input should be less than or equal to 4, got 7"),
+        ),
         (
             lambda d: d.update(level=True),
-            "x.json: field 'level': expected an integer 0-4, got True",
+            "x.json: top level: field 'level': Input should be a valid integer, got True",
         ),
         (
             lambda d: d["dimensions"][1].update(level="3"),
-            "x.json: field 'dimensions[1].level': expected an integer 0-4 or null, got '3'",
+            "x.json: dimensions[1] (model_creation): field 'level': "
+            "Input should be a valid integer, got '3'",
         ),
         (
             lambda d: d["repo"].update(name=None),
-            "x.json: field 'repo.name': expected a string, got None",
+            "x.json: top level: field 'repo.name': Input should be a valid string, got None",
         ),
         (
             lambda d: d["plan"]["steps"][0]["effort"].update(days=[1]),
-            "x.json: field 'plan.steps[0].effort.days': expected [low, high] numbers, got [1]",
+            "x.json: plan.steps[0]: field 'effort.days': "
+            "List should have at least 2 items after validation, not 1, got [1]",
         ),
         (
             lambda d: d["counts"].pop("met"),
-            "x.json: field 'counts.met' is missing",
+            "x.json: top level: missing required field 'counts.met'",
         ),
         (
             lambda d: d.update(dimensions={}),
-            "x.json: field 'dimensions': expected a list, got {}",
+            "x.json: top level: field 'dimensions': Input should be a valid list, got {}",
         ),
     ],
 )
@@ -100,7 +109,10 @@ def test_wrong_shapes_name_the_file_and_the_field(
 def test_not_an_object_at_all() -> None:
     with pytest.raises(FactoryError) as info:
         score_of([1, 2], "list.json")
-    assert info.value.message == ("list.json: field '(top level)': expected an object, got [1, 2]")
+    assert info.value.message == (
+        "list.json: top level: Input should be a valid dictionary or instance of Assessment, "
+        "got [1, 2]"
+    )
 
 
 @pytest.mark.parametrize(
@@ -117,3 +129,16 @@ def test_unreadable_files_name_the_file(tmp_path: Path, content: bytes, message:
     with pytest.raises(FactoryError) as info:
         load_json_file(file)
     assert info.value.message == f"{file}: {message}"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_or_a_huge_file_is_refused_without_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)  # nobody writes it: reading would block forever
+    with pytest.raises(FactoryError, match="not a regular file"):
+        load_json_file(fifo)
+    huge = tmp_path / "huge.json"
+    with open(huge, "wb") as fh:
+        fh.truncate(MAX_JSON_BYTES + 1)
+    with pytest.raises(FactoryError, match="larger than the read cap"):
+        load_json_file(huge)

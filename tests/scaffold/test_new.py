@@ -448,3 +448,12 @@ def test_the_builtin_catalog_generates_with_defaults(tmp_path: Path) -> None:
     leftovers = [p for p in _files(dest) if p.endswith(".jinja")]
     assert leftovers == []
     assert _git(dest, "status", "--porcelain") == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_in_a_catalog_template_is_never_read(tmp_path: Path) -> None:
+    root = make_catalog(tmp_path / "cat")
+    os.mkfifo(root / "components" / "base" / "template" / "pipe")  # reading it would block
+    dest = tmp_path / "proj"
+    _new(dest, root, git=False, trust=True)
+    assert (dest / "README.md").is_file() and not os.path.lexists(dest / "pipe")
