@@ -28,7 +28,6 @@ from mlops_factory._assess.model import (
     Rubric,
 )
 from mlops_factory._errors import FactoryError
-from mlops_factory._yamlsafe import safe_loader, too_deep
 
 RUBRIC_SCHEMA = "mlops-factory/rubric/v1"
 #: Day ranges each effort size may span; a criterion's range must sit inside its size's.
@@ -65,7 +64,6 @@ def load_rubric(
     With ``check_signals`` every signal name is checked against the signal
     registry, so a typo in a custom rubric fails at load, not silently later.
     """
-    import yaml
 
     if path is None:
         from mlops_factory._resources import default_rubric_path
@@ -81,27 +79,15 @@ def load_rubric(
         key = None
     if key is not None and key in _CACHE:
         return _CACHE[key]
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FactoryError(
-            f"rubric file {source} does not exist", "check the --rubric path"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactoryError(f"rubric file {source} cannot be read: {exc}") from None
-    if too_deep(text):
-        raise FactoryError(
-            f"{source}: YAML nested too deeply", "a rubric is a flat list of criteria"
-        )
-    try:
-        data = yaml.load(text, Loader=safe_loader())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise FactoryError(
-            f"{source}: invalid YAML{at}: {problem}", "fix the YAML syntax of the rubric file"
-        ) from None
+    from mlops_factory._yamlsafe import load_file
+
+    # The one reader: regular files only (a FIFO or /dev/zero never hangs or fills
+    # memory), bounded size and nesting, errors with file and line.
+    data = load_file(
+        file,
+        kind="rubric file",
+        hint="check the --rubric path and fix the rubric file's YAML",
+    )
     rubric = parse_rubric(data, source)
     if check_signals:
         _check_signal_names(rubric)

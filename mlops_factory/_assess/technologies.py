@@ -521,16 +521,13 @@ def read_yaml_docs(snap: RepoSnapshot, path: str, text: str, *, templated: bool)
     """Mapping documents of a YAML file; placeholders blanked first when ``templated``."""
     if not templated or not _PLACEHOLDER.search(text):
         return [d for d in snap.yaml(path) or () if isinstance(d, dict)]
-    import yaml
 
-    from mlops_factory._yamlsafe import safe_loader, too_deep
+    from mlops_factory._yamlsafe import YamlProblem, parse
 
     blanked = _PLACEHOLDER.sub('"placeholder"', text)
-    if too_deep(blanked):
-        return []
     try:
-        return [d for d in yaml.load_all(blanked, Loader=safe_loader()) if isinstance(d, dict)]
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return [d for d in parse(blanked, multi=True) if isinstance(d, dict)]
+    except YamlProblem:
         return []
 
 

@@ -77,12 +77,17 @@ def run(args: argparse.Namespace) -> int:
     from mlops_factory._assess.questions import ask_questions, load_answers, save_answers
     from mlops_factory._assess.rubric import load_rubric
     from mlops_factory._errors import ExitCode, FactoryError
-    from mlops_factory._io import atomic_write
+    from mlops_factory._io import check_output_path, write_output
 
     if args.target is not None and args.target == 0:
         raise FactoryError("--target must be 1 to 4", "level 0 needs no plan")
     if not Path(args.path).is_dir():
         raise FactoryError(f"{args.path} is not a folder", "pass the folder of a repository")
+    # Vet the files to write before any work, so a typo is exit 2, not a late traceback.
+    if args.output:
+        check_output_path(args.output)
+    if args.save_answers:
+        check_output_path(args.save_answers, "--save-answers", "the answers")
     rubric = load_rubric(args.rubric)
     answers = load_answers(args.answers, rubric) if args.answers else {}
     interactive = (
@@ -122,14 +127,14 @@ def run(args: argparse.Namespace) -> int:
         else:
             console = Console(file=io.StringIO(), record=True, width=100)
             print_terminal(result, console)
-            atomic_write(Path(args.output), console.export_text())
+            write_output(args.output, console.export_text())
             print(f"wrote terminal report to {args.output}", file=sys.stderr)
     else:
         from mlops_factory._assess.render import render
 
         text = render(result, args.format, rubric=rubric)
         if args.output:
-            atomic_write(Path(args.output), text)
+            write_output(args.output, text)
             print(f"wrote {args.format} report to {args.output}", file=sys.stderr)
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -249,10 +249,13 @@ def _mapping_get(node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node
 
 
 def _compose(text: str, file: Path) -> yaml.MappingNode:
+    from mlops_factory._yamlsafe import YamlProblem, compose
+
     try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
+        nodes = compose(text)
+    except YamlProblem as exc:
         raise FactoryError(f"{file}: not valid YAML: {exc}") from None
+    node = nodes[0] if len(nodes) == 1 else None
     if not isinstance(node, yaml.MappingNode):
         raise FactoryError(f"{file}: expected a mapping at the top level")
     return node

@@ -764,12 +764,12 @@ def yaml_scalar(value: object) -> str:
     """``value`` as a YAML scalar: as is when YAML reads it back unchanged as a plain
     string, else JSON-quoted (JSON strings are YAML), so a command given with ``--data``
     cannot break the file."""
-    import yaml
+    from mlops_factory._yamlsafe import YamlProblem, parse
 
     text = str(value)
     try:
-        plain = yaml.safe_load(f"k: {text}") == {"k": text}
-    except yaml.YAMLError:
+        plain = parse(f"k: {text}") == {"k": text}
+    except YamlProblem:
         plain = False
     return text if plain and "\n" not in text else json.dumps(text)
 

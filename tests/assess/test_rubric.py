@@ -191,7 +191,28 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
     file.write_text("schema: mlops-factory/rubric/v1\ncriteria: [\n  - id: x\n", encoding="utf-8")
     with pytest.raises(FactoryError) as err:
         load_rubric(file)
-    assert err.value.message.startswith(f"{file}: invalid YAML at line ")
+    assert err.value.message.startswith(f"rubric file {file}: invalid YAML at line 3, column 3")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder", "huge"])
+def test_a_rubric_path_that_is_no_regular_small_file_is_refused_at_once(
+    tmp_path: Path, kind: str
+) -> None:
+    import os
+
+    path = tmp_path / "rubric.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it for reading would block forever
+    elif kind == "device":
+        path = Path("/dev/zero")  # reading it would never end
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes(b"# " + b"x" * (5 * 1024 * 1024) + b"\n")
+    with pytest.raises(FactoryError) as err:
+        load_rubric(path)
+    assert err.value.message.startswith(f"rubric file {path}")
+    assert err.value.hint and "--rubric" in err.value.hint
 
 
 def test_missing_file_and_wrong_schema(tmp_path: Path) -> None:

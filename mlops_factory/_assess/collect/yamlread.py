@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops_factory._assess.snapshot import RepoSnapshot
-from mlops_factory._yamlsafe import safe_loader, too_deep
 
 _YAML_KEY = "ci.yaml"
 _LINES_KEY = "ci.lines"
@@ -124,20 +123,13 @@ class _YamlFailure(Exception):
 
 def parse_yaml_docs(text: str, *, intrinsics: bool = False) -> list[YMap]:
     """The mapping documents of a YAML text, with lines (raises on invalid YAML)."""
-    import yaml
+    from mlops_factory._yamlsafe import YamlProblem, compose
 
-    if too_deep(text):
-        raise _YamlFailure("nested too deeply")
-    loader = safe_loader()
     try:
-        nodes = list(yaml.compose_all(text, Loader=loader))
-    except yaml.MarkedYAMLError as exc:
-        where = f" (line {exc.problem_mark.line + 1})" if exc.problem_mark else ""
-        raise _YamlFailure(f"{exc.problem or exc.context or 'parse error'}{where}") from None
-    except yaml.YAMLError as exc:
-        raise _YamlFailure(str(exc).splitlines()[0] if str(exc) else "parse error") from None
-    except RecursionError:
-        raise _YamlFailure("nested too deeply") from None
+        nodes = compose(text)
+    except YamlProblem as exc:
+        where = f" (line {exc.line})" if exc.line else ""
+        raise _YamlFailure(f"{exc.problem}{where}") from None
     memo: dict[int, Any] = {}
     out: list[YMap] = []
     for node in nodes:

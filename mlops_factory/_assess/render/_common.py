@@ -3,7 +3,6 @@ findings, how evidence, effort and outcomes read. The renderers only lay it out.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from mlops_factory._assess.model import (
     Outcome,
     RepoInfo,
 )
+from mlops_factory._text import clean as clean  # the one terminal-safe text function
 
 #: Shown next to the overall level when the People dimension was not assessed.
 PEOPLE_NOTE = "People not assessed: answer the questionnaire (--answers FILE)"
@@ -46,35 +46,6 @@ OUTCOME_SYMBOLS: dict[Outcome, str] = {
 }
 
 CellState = Literal["met", "partial", "unmet", "not_assessed", "not_applicable", "empty"]
-
-# Invisible or reordering characters that could make a snippet lie about the code
-# (Trojan Source) or drive the terminal; shown as escapes instead.
-_FORMAT_CHARS = frozenset(
-    [
-        *(0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF),
-        *range(0x202A, 0x202F),
-        *range(0x2066, 0x206A),
-    ]
-)
-
-
-def clean(text: str | None) -> str:
-    """Text from the assessed repo, made safe to show: control and bidi characters
-    become visible escapes (``\\x1b``, ``\\u202e``); tabs become spaces."""
-    if not text:
-        return ""
-    out: list[str] = []
-    for ch in text:
-        code = ord(ch)
-        if ch == "\t":
-            out.append(" ")
-        elif code in _FORMAT_CHARS:
-            out.append(f"\\u{code:04x}")
-        elif unicodedata.category(ch) == "Cc":
-            out.append("\\n" if ch == "\n" else f"\\x{code:02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def location(ev: Evidence) -> str | None:
