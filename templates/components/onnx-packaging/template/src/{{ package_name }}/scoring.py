@@ -1,12 +1,16 @@
 """Scoring with onnxruntime, and the log of what was scored.
 
-Serving and batch scoring both go through :class:`OnnxScorer`: schema validation, the same
-feature code as training, then the ONNX model. Neither needs scikit-learn or MLflow.
+Serving and batch scoring both go through :class:`OnnxScorer`: the same feature code as
+training, then the ONNX model. Neither needs scikit-learn or MLflow. Records are validated
+once, by the caller (the service's request model, or the schema for files), and then scored
+from plain column arrays.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import queue
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,8 +22,10 @@ import numpy as np
 import onnxruntime as ort
 import pandas as pd
 
-from .features import to_matrix
+from .features import feature_matrix
 from .schema import DataSchema
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,40 +42,76 @@ class OnnxScorer:
     def __init__(self, model_path: Path, metadata_path: Path, schema: DataSchema) -> None:
         self.schema = schema
         self.metadata: dict[str, Any] = json.loads(metadata_path.read_text(encoding="utf-8"))
+        self.threshold = float(self.metadata.get("threshold", 0.5))
         options = ort.SessionOptions()
+        # One thread per request: the service scales with worker processes, not threads.
         options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(
             str(model_path), options, providers=["CPUExecutionProvider"]
         )
         self.input_name = self.session.get_inputs()[0].name
+        # Only the probabilities: the label follows from the threshold in model.json.
+        self.output_names = [self.session.get_outputs()[1].name]
 
     @property
     def version(self) -> str:
         return str(self.metadata.get("model_version", "unknown"))
 
-    def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
-        """Probability of the positive class for validated records."""
-        outputs = self.session.run(None, {self.input_name: to_matrix(frame, self.schema)})
-        return np.asarray(outputs[1], dtype=np.float64)[:, 1]
+    def probabilities(self, columns: Mapping[str, Sequence[Any] | np.ndarray]) -> np.ndarray:
+        """Probability of the positive class for VALIDATED columns of records."""
+        matrix = feature_matrix(columns, self.schema)
+        (probabilities,) = self.session.run(self.output_names, {self.input_name: matrix})
+        return np.asarray(probabilities, dtype=np.float64)[:, 1]
+
+    def predict_columns(
+        self, columns: Mapping[str, Sequence[Any] | np.ndarray]
+    ) -> list[Prediction]:
+        """Score VALIDATED columns of records (the caller checked them against the schema)."""
+        return [
+            Prediction(label=int(p >= self.threshold), probability=float(p))
+            for p in self.probabilities(columns)
+        ]
 
     def predict_frame(self, frame: pd.DataFrame) -> list[Prediction]:
         """Validate ``frame`` against the schema (raises ``SchemaError``) and score it."""
         checked = self.schema.check(frame, with_target=False)
-        threshold = float(self.metadata.get("threshold", 0.5))
-        return [
-            Prediction(label=int(p >= threshold), probability=float(p))
-            for p in self.probabilities(checked)
-        ]
+        return self.predict_columns({n: checked[n].to_numpy() for n in self.schema.feature_names})
 
     def predict_records(self, records: Sequence[Mapping[str, Any]]) -> list[Prediction]:
-        """Score records given as mappings of column name to value."""
+        """Validate and score records given as mappings of column name to value."""
         return self.predict_frame(pd.DataFrame.from_records(list(records)))
 
 
-class InferenceLog:
-    """Appends scored inputs and predictions as JSON lines (thread-safe).
+def _log_lines(
+    records: Sequence[Mapping[str, Any]],
+    predictions: Sequence[Prediction],
+    model_version: str,
+    source: str,
+    stamp: str,
+) -> str:
+    return "".join(
+        json.dumps(
+            {
+                "timestamp": stamp,
+                "source": source,
+                "model_version": model_version,
+                "inputs": dict(record),
+                "label": prediction.label,
+                "probability": round(prediction.probability, 6),
+            }
+        )
+        + "\n"
+        for record, prediction in zip(records, predictions, strict=True)
+    )
 
-    This is the data the drift monitor compares with the training reference.
+
+class InferenceLog:
+    """Appends scored inputs and predictions as JSON lines (thread-safe, synchronous).
+
+    This is the data the drift monitor compares with the training reference. Each append
+    is one write of whole lines in append mode, so several processes (service workers)
+    can share the file.
     """
 
     def __init__(self, path: Path | None) -> None:
@@ -86,30 +128,112 @@ class InferenceLog:
         if self.path is None:
             return
         stamp = datetime.now(UTC).isoformat()
-        lines = [
-            json.dumps(
-                {
-                    "timestamp": stamp,
-                    "source": source,
-                    "model_version": model_version,
-                    "inputs": dict(record),
-                    "label": prediction.label,
-                    "probability": round(prediction.probability, 6),
-                }
-            )
-            for record, prediction in zip(records, predictions, strict=True)
-        ]
+        self._append(_log_lines(records, predictions, model_version, source, stamp))
+
+    def _append(self, text: str) -> None:
+        if self.path is None or not text:
+            return
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as handle:
-                handle.write("\n".join(lines) + "\n")
+                handle.write(text)
+
+    def start(self) -> None:
+        """Nothing to start: writes happen in the caller."""
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Everything logged so far is on disk (always true here)."""
+        return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Nothing to stop."""
 
 
-def inference_log(config: Mapping[str, Any]) -> InferenceLog:
-    """The inference log configured in ``scoring.inference_log``."""
+class BackgroundInferenceLog(InferenceLog):
+    """The inference log of the service: a request only enqueues its entries.
+
+    A daemon thread serialises and appends them, many requests per write, so scoring never
+    waits for the disk. The queue is bounded: when the disk cannot keep up, entries are
+    dropped and counted (``dropped``) instead of growing memory or slowing requests.
+    """
+
+    def __init__(self, path: Path | None, max_pending: int = 10_000) -> None:
+        super().__init__(path)
+        self.dropped = 0
+        self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=max_pending)
+        self._thread: threading.Thread | None = None
+
+    def log_predictions(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        predictions: Sequence[Prediction],
+        model_version: str,
+        source: str,
+    ) -> None:
+        if self.path is None:
+            return
+        stamp = datetime.now(UTC).isoformat()
+        try:
+            self._queue.put_nowait((records, predictions, model_version, source, stamp))
+        except queue.Full:
+            self.dropped += len(records)
+
+    def start(self) -> None:
+        if self.path is not None and self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="inference-log", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            batch = [item]
+            # Everything already waiting goes out in the same write.
+            while item is not None and len(batch) < 1000:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                batch.append(item)
+            entries = [entry for entry in batch if entry is not None]
+            try:
+                self._append("".join(_log_lines(*entry) for entry in entries))
+            except OSError:
+                logger.exception("could not append %d entries to %s", len(entries), self.path)
+            for _ in batch:
+                self._queue.task_done()
+            if batch[-1] is None:
+                return
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every entry queued so far is written (False on timeout)."""
+        if self._thread is None:
+            return self._queue.empty()
+        done = threading.Event()
+
+        def wait() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then stop the writer thread."""
+        if self._thread is None:
+            return
+        self._queue.put(None)
+        self._thread.join(timeout)
+        self._thread = None
+
+
+def inference_log(config: Mapping[str, Any], background: bool = False) -> InferenceLog:
+    """The inference log configured in ``scoring.inference_log`` (queued with ``background``)."""
     settings = config["scoring"].get("inference_log") or {}
     enabled = bool(settings.get("enabled", False))
-    return InferenceLog(Path(settings["path"]) if enabled else None)
+    path = Path(settings["path"]) if enabled else None
+    if background:
+        return BackgroundInferenceLog(path, int(settings.get("max_pending", 10_000)))
+    return InferenceLog(path)
 
 
 def read_inference_log(path: Path, limit: int | None = None) -> pd.DataFrame:
