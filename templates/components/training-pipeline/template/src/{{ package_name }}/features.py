@@ -36,16 +36,17 @@ def feature_matrix(
 ) -> np.ndarray:
     """The model's input (a C-contiguous float32 matrix) for validated columns of records."""
     rows = len(next(iter(columns.values())))
-    matrix = np.empty((rows, len(feature_names(schema))), dtype=np.float32)
+    width = sum(len(spec.allowed) or 1 for spec in schema.fields) + len(DERIVED)
+    matrix = np.empty((rows, width), dtype=np.float32)
     position = 0
     for spec in schema.fields:
+        values = np.asarray(columns[spec.name])
         if spec.type == "category":
-            values = np.asarray(columns[spec.name], dtype=object).astype(str)
             for allowed in spec.allowed:
                 matrix[:, position] = values == allowed
                 position += 1
         else:
-            matrix[:, position] = np.asarray(columns[spec.name], dtype=np.float64)
+            matrix[:, position] = values
             position += 1
     tenure = np.asarray(columns["tenure_months"], dtype=np.float64)
     matrix[:, position] = np.log1p(tenure)
