@@ -110,14 +110,24 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Projects]:
         print(f"  {seconds:7.1f}  {step}")
 
 
-def _get(url: str, data: Any | None = None) -> tuple[int, str]:
-    body = None if data is None else json.dumps(data).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+def _get(
+    url: str, data: Any | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, str]:
+    status, body, _ = _call(url, data, headers)
+    return status, body
+
+
+def _call(
+    url: str, data: Any | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, str, dict[str, str]]:
+    body = data if isinstance(data, bytes) or data is None else json.dumps(data).encode()
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data=body, headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
+            return response.status, response.read().decode(), dict(response.headers)
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        return error.code, error.read().decode(), dict(error.headers)
 
 
 def _free_port() -> int:
@@ -162,9 +172,10 @@ def test_realtime_service_answers_over_http(projects: Projects) -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    # `make serve` in the active environment; its own process group, so it stops cleanly.
+    # `make serve` in the active environment, two workers; its own process group, so it
+    # stops cleanly.
     server = subprocess.Popen(
-        ["make", "serve", f"PORT={port}"],
+        ["make", "serve", f"PORT={port}", "WORKERS=2"],
         cwd=project,
         env=projects.env(),
         stdout=subprocess.PIPE,
@@ -177,14 +188,15 @@ def test_realtime_service_answers_over_http(projects: Projects) -> None:
         status = 0
         while time.monotonic() < deadline and server.poll() is None:
             try:
-                status, _ = _get(f"{base}/health")
+                status, _ = _get(f"{base}/ready")
             except (urllib.error.URLError, ConnectionError):
                 status = 0
             if status == 200:
                 break
             time.sleep(0.5)
-        assert status == 200, "the service did not become healthy"
-        projects.timings["realtime: make serve until healthy"] = time.perf_counter() - started
+        assert status == 200, "the service did not become ready"
+        projects.timings["realtime: make serve until ready"] = time.perf_counter() - started
+        assert _get(f"{base}/health") == (200, '{"status": "ok"}')
 
         record = {
             "tenure_months": 3,
@@ -193,29 +205,43 @@ def test_realtime_service_answers_over_http(projects: Projects) -> None:
             "age": 31,
             "contract": "month-to-month",
         }
-        status, body = _get(f"{base}/predict", {"instances": [record]})
+        status, body, headers = _call(
+            f"{base}/predict", {"instances": [record]}, {"X-Request-ID": "e2e-predict-1"}
+        )
         assert status == 200, body
+        assert headers["x-request-id"] == "e2e-predict-1"
         prediction = json.loads(body)
         assert prediction["model_version"] == "1"
         assert 0.0 <= prediction["predictions"][0]["probability"] <= 1.0
 
         status, body = _get(f"{base}/predict", {"instances": [{**record, "age": "old"}]})
         assert status == 422, body
+        # Above serving.max_body_bytes (64 kB): refused before it is parsed.
+        status, _ = _get(f"{base}/predict", b"{" + b" " * 70_000 + b"}")
+        assert status == 413
+        # Two workers, each with its own metrics: the counters of whichever answers.
         status, metrics = _get(f"{base}/metrics")
         assert status == 200
-        assert 'http_requests_total{method="POST",route="/predict",status="200"} 1.0' in metrics
-        assert 'http_requests_total{method="POST",route="/predict",status="422"} 1.0' in metrics
+        assert "http_requests_total{" in metrics and "model_info{" in metrics
         # The release pipelines' smoke test, against the running service.
         projects.run(["python", "scripts/smoke_test.py", "--url", base], project, offline=False)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
-            server.wait(timeout=20)
+            output, _ = server.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=20)
+            output, _ = server.communicate(timeout=20)
+    # Both workers wrote their buffered inference log on shutdown.
     log = (project / "data" / "monitoring" / "inference.jsonl").read_text().splitlines()
     assert len(log) >= 2  # this test's prediction and the smoke test's
+    # Structured logs: one JSON object per request, with its id.
+    entries = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    requests = [e for e in entries if e.get("message") == "request"]
+    assert {"request_id": "e2e-predict-1", "status": 200} in [
+        {"request_id": e["request_id"], "status": e["status"]} for e in requests
+    ]
+    assert any(e["status"] == 413 for e in requests)
 
 
 def test_realtime_monitor_reports_drift_after_shifted_traffic(projects: Projects) -> None:
