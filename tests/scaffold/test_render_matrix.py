@@ -122,6 +122,61 @@ def _assert_release_strategy(pattern: str, text: str) -> None:
     assert "az ml job create" not in text  # no job bypasses the endpoint any more
 
 
+#: Variables that hold a different value per environment (CI variables scoped to an
+#: environment): a job that reads one must run in that environment to get it.
+PER_ENVIRONMENT = (
+    "AZURE_CLIENT_ID",
+    "AZURE_RESOURCE_GROUP",
+    "AZUREML_WORKSPACE",
+    "ACR_NAME",
+    "ACR_USERNAME",
+    "ACR_PASSWORD",
+    "MLFLOW_TRACKING_URI",
+    "STORAGE_ACCOUNT",
+)
+SHA_PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
+
+
+def _gate_block(script: str) -> str:
+    """The shell block of a CI script that runs the gate and branches on its exit code."""
+    match = re.search(r"^([ \t]*)status=0\n.*?^\1fi$", script, re.DOTALL | re.MULTILINE)
+    assert match, f"no exit-code branch around the gate in:\n{script}"
+    return match.group(0)
+
+
+def _run_gate_block(block: str, exit_code: int, tmp_path: Path) -> tuple[int, str]:
+    """Run ``block`` with the gate replaced by ``exit exit_code`` and external tools stubbed.
+
+    Stubs print what would have been triggered, so the test sees the decision the script
+    took for a gate that passed (0), rejected (1) or crashed (2).
+    """
+    gate = re.compile(r"^(\s*)(?:\.venv/bin/)?python -m \w+\.registry gate.*$", re.MULTILINE)
+    assert gate.search(block), block
+    body = gate.sub(lambda m: f"{m.group(1)}(exit {exit_code}) || status=$?", block)
+    body = body.replace(" || status=$? || status=$?", " || status=$?")
+    output = tmp_path / f"output-{exit_code}"
+    script = (
+        "set -eo pipefail\n"  # CI variables the block reads are not set here
+        'curl() { echo "TRIGGERED curl"; }\n'
+        'az() { echo "TRIGGERED az $1 $2"; }\n'
+        f"GITHUB_OUTPUT={output}\n"
+        "version=7\n" + body + "\n"
+    )
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    written = output.read_text(encoding="utf-8") if output.is_file() else ""
+    return result.returncode, result.stdout + written
+
+
+def _assert_gate_semantics(block: str, tmp_path: Path, released: str) -> None:
+    """0 releases, 1 stops quietly (the run succeeds), anything else fails the run."""
+    code, out = _run_gate_block(block, 0, tmp_path)
+    assert code == 0 and released in out, out
+    code, out = _run_gate_block(block, 1, tmp_path)
+    assert code == 0 and released not in out, out
+    code, out = _run_gate_block(block, 2, tmp_path)
+    assert code == 2 and released not in out, out
+
+
 # --- every combination -----------------------------------------------------------------------
 
 
@@ -197,7 +252,7 @@ def test_github_workflows_pass_actionlint(rendered: dict[Combo, Path], gh_combo:
 
 @pytest.mark.parametrize("gh_combo", GITHUB, ids=_ids)
 def test_github_workflows_have_the_expected_jobs(
-    rendered: dict[Combo, Path], gh_combo: Combo
+    rendered: dict[Combo, Path], gh_combo: Combo, tmp_path: Path
 ) -> None:
     folder = rendered[gh_combo] / ".github" / "workflows"
     stage = _stage_env(gh_combo)
@@ -209,12 +264,21 @@ def test_github_workflows_have_the_expected_jobs(
 
     release = _load_yaml(folder / "release.yml")
     assert release[True]["push"] == {"branches": ["main"], "tags": ["v*"]}
-    assert list(release["jobs"]) == ["build", f"deploy-{stage}", "gate", "deploy-prod"]
-    assert release["jobs"][f"deploy-{stage}"]["environment"] == stage
-    assert release["jobs"]["deploy-prod"]["environment"] == "prod"
-    assert release["jobs"]["deploy-prod"]["needs"] == ["build", "gate"]
+    jobs = release["jobs"]
+    assert list(jobs) == ["build", f"deploy-{stage}", "gate", "approve", "promote", "deploy-prod"]
+    assert jobs[f"deploy-{stage}"]["environment"] == stage
+    # One approval (required reviewers on prod-approval), then the promotion in the registry
+    # the gate read, then production traffic.
+    assert jobs["approve"]["environment"] == "prod-approval"
+    assert jobs["approve"]["needs"] == "gate"
+    assert jobs["promote"]["environment"] == stage == jobs["gate"]["environment"]
+    assert jobs["promote"]["needs"] == ["gate", "approve"]
+    assert "registry promote" in json.dumps(jobs["promote"])
+    assert jobs["deploy-prod"]["environment"] == "prod"
+    assert jobs["deploy-prod"]["needs"] == ["build", "promote"]
+    assert "registry" not in json.dumps(jobs["deploy-prod"])
     text = (folder / "release.yml").read_text(encoding="utf-8")
-    assert "registry gate" in text and "registry promote" in text
+    assert "registry gate" in text
     _assert_release_strategy(gh_combo[0], text)
     if gh_combo[0] == "realtime":
         assert "scripts/smoke_test.py" in text
@@ -230,6 +294,8 @@ def test_github_workflows_have_the_expected_jobs(
             assert any(s.get("id") == "deploy" for s in steps)
 
     retrain = _load_yaml(folder / "retrain.yml")
+    gate_step = next(s for s in retrain["jobs"]["retrain"]["steps"] if s.get("id") == "gate")
+    _assert_gate_semantics(_gate_block(gate_step["run"]), tmp_path, "release=true")
     assert retrain[True]["schedule"] == [{"cron": "0 3 * * 1"}]
     assert retrain[True]["repository_dispatch"] == {"types": ["drift-detected"]}
     assert retrain["jobs"]["release"]["uses"] == "./.github/workflows/release.yml"
@@ -240,6 +306,22 @@ def test_github_workflows_have_the_expected_jobs(
     trigger = next(s for s in steps if s.get("name") == "Start retraining on drift")
     assert trigger["if"] == "steps.drift.outputs.drift_detected == 'true'"
     assert trigger["run"].startswith("gh workflow run retrain.yml")
+
+
+@pytest.mark.parametrize("gh_combo", GITHUB, ids=_ids)
+def test_github_actions_are_pinned_and_jobs_get_their_environment(
+    rendered: dict[Combo, Path], gh_combo: Combo
+) -> None:
+    for path in sorted((rendered[gh_combo] / ".github" / "workflows").glob("*.yml")):
+        workflow = _load_yaml(path)
+        for name, job in workflow["jobs"].items():
+            uses = [step["uses"] for step in job.get("steps", []) if "uses" in step]
+            # Third-party actions by commit: a moved tag cannot change what runs.
+            assert [u for u in uses if not SHA_PINNED.fullmatch(u)] == [], (path.name, name)
+            text = json.dumps(job)
+            needs_env = [v for v in PER_ENVIRONMENT if f"vars.{v}" in text]
+            if needs_env:
+                assert job.get("environment"), f"{path.name}:{name} reads {needs_env}"
 
 
 # --- Azure Pipelines -------------------------------------------------------------------------
@@ -253,7 +335,7 @@ def _jobs(stage: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("az_combo", AZURE, ids=_ids)
 def test_azure_pipelines_have_the_expected_stages(
-    rendered: dict[Combo, Path], az_combo: Combo
+    rendered: dict[Combo, Path], az_combo: Combo, tmp_path: Path
 ) -> None:
     folder = rendered[az_combo] / ".azure-pipelines"
     stage_env = _stage_env(az_combo)
@@ -268,14 +350,39 @@ def test_azure_pipelines_have_the_expected_stages(
     release = _load_yaml(folder / "release.yml")
     assert release["trigger"] == {"branches": {"include": ["main"]}, "tags": {"include": ["v*"]}}
     stages = {s["stage"]: s for s in release["stages"]}
-    assert list(stages) == ["Build", f"Deploy_{stage_env}", "Gate", "Approve", "Deploy_prod"]
+    assert list(stages) == [
+        "Build",
+        f"Deploy_{stage_env}",
+        "Gate",
+        "Approve",
+        "Promote",
+        "Deploy_prod",
+    ]
     assert _jobs(stages[f"Deploy_{stage_env}"])["Deploy"]["environment"] == stage_env
     assert _jobs(stages["Deploy_prod"])["Deploy"]["environment"] == "prod"
     approve = _jobs(stages["Approve"])["Approve"]
     assert approve["pool"] == "server"
-    assert approve["steps"][0]["task"] == "ManualValidation@0"
+    validation = approve["steps"][0]
+    assert validation["task"] == "ManualValidation@1"
+    # Its required input, and named approvers: without them anyone who can queue approves.
+    assert validation["inputs"]["notifyUsers"] and validation["inputs"]["approvers"]
+    assert validation["inputs"]["allowApproversToApproveTheirOwnRuns"] is False
+    # Promotion after the approval and before production traffic moves.
+    assert stages["Promote"]["dependsOn"] == ["Gate", "Approve"]
+    assert "Promote" in stages["Deploy_prod"]["dependsOn"]
+    assert "registry promote" in json.dumps(stages["Promote"])
+    assert "registry" not in json.dumps(stages["Deploy_prod"])
+    # A service connection per environment: each stage's Azure tasks use its environment's
+    # connection and variable group, never another environment's.
+    env_of = {"Build": stage_env, "Gate": stage_env, "Promote": stage_env}
+    env_of |= {f"Deploy_{stage_env}": stage_env, "Deploy_prod": "prod"}
+    for name, env in env_of.items():
+        text = json.dumps(stages[name])
+        connections = set(re.findall(r'"azureSubscription": "([^"]+)"', text))
+        assert connections == {f"demo-churn-{env}"}, (name, connections)
+        assert {"group": f"demo-churn-{env}"} in stages[name]["variables"], name
     text = (folder / "release.yml").read_text(encoding="utf-8")
-    assert "registry gate" in text and "registry promote" in text
+    assert "registry gate" in text
     _assert_release_strategy(az_combo[0], text)
     if az_combo[0] == "realtime":
         assert "Roll back to the live deployment" in text
@@ -293,6 +400,14 @@ def test_azure_pipelines_have_the_expected_stages(
     retrain = _load_yaml(folder / "retrain.yml")
     assert retrain["schedules"][0]["cron"] == "0 3 * * 1"
     assert "pipeline run" in json.dumps(retrain["jobs"])
+    scripts = [
+        step["inputs"]["inlineScript"]
+        for job in retrain["jobs"]
+        for step in job["steps"]
+        if "registry gate" in step.get("inputs", {}).get("inlineScript", "")
+    ]
+    script = scripts[0]
+    _assert_gate_semantics(_gate_block(script), tmp_path, "TRIGGERED az pipelines run")
 
     monitor = _load_yaml(folder / "monitor.yml")
     jobs = {job["job"]: job for job in monitor["jobs"]}
@@ -318,7 +433,9 @@ def _gitlab_jobs(project: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any
 
 
 @pytest.mark.parametrize("gl_combo", GITLAB, ids=_ids)
-def test_gitlab_ci_has_the_expected_jobs(rendered: dict[Combo, Path], gl_combo: Combo) -> None:
+def test_gitlab_ci_has_the_expected_jobs(
+    rendered: dict[Combo, Path], gl_combo: Combo, tmp_path: Path
+) -> None:
     root, jobs = _gitlab_jobs(rendered[gl_combo])
     stage_env = _stage_env(gl_combo)
     assert set(jobs) == {
@@ -330,8 +447,9 @@ def test_gitlab_ci_has_the_expected_jobs(rendered: dict[Combo, Path], gl_combo: 
         "build-image",
         f"deploy-{stage_env}",
         "gate",
-        "deploy-prod",
+        "approve-prod",
         "promote",
+        "deploy-prod",
         "retrain",
         "drift-check",
         "trigger-retraining",
@@ -341,12 +459,33 @@ def test_gitlab_ci_has_the_expected_jobs(rendered: dict[Combo, Path], gl_combo: 
         assert job["rules"], name
     assert jobs[f"deploy-{stage_env}"]["environment"]["name"] == stage_env
     assert jobs["deploy-prod"]["environment"]["name"] == "prod"
-    assert jobs["deploy-prod"]["when"] == "manual"
-    assert jobs["deploy-prod"]["needs"] == ["build-image", "gate"]
+    # The approval: a manual job on the (protected) prod environment that deploys nothing;
+    # the promotion in the registry the gate read; then production traffic.
+    approve = jobs["approve-prod"]
+    assert approve["when"] == "manual" and approve["allow_failure"] is False
+    assert approve["environment"] == {"name": "prod", "action": "prepare"}
+    assert approve["needs"] == ["gate"]
+    assert jobs["promote"]["needs"] == ["approve-prod"]
+    assert jobs["promote"]["environment"]["name"] == jobs["gate"]["environment"]["name"]
+    assert jobs["deploy-prod"]["needs"] == ["build-image", "promote"]
+    assert "when" not in jobs["deploy-prod"]
+    # Every job that reads a per-environment variable runs in an environment; only the two
+    # deployments count as deployments, the others only prepare or access.
+    for name, job in jobs.items():
+        text = json.dumps({k: v for k, v in job.items() if k != "environment"})
+        reads = [v for v in PER_ENVIRONMENT if f"${v}" in text or f"${{{v}}}" in text]
+        if reads:
+            assert "environment" in job, f"{name} reads {reads} without an environment"
+        if "environment" in job:
+            action = job["environment"].get("action", "start")
+            deploys = name in (f"deploy-{stage_env}", "deploy-prod")
+            assert (action == "start") == deploys, (name, action)
     schedule = '$CI_PIPELINE_SOURCE == "schedule" && $SCHEDULED_JOB == "retrain"'
     assert jobs["retrain"]["rules"][0]["if"] == schedule
     assert jobs["drift-check"]["artifacts"]["reports"]["dotenv"] == "drift.env"
     assert "python -m demo_churn.pipeline run --sample-rows 600" in jobs["train-sample"]["script"]
+    retrain_script = "\n".join(jobs["retrain"]["script"])
+    _assert_gate_semantics(_gate_block(retrain_script), tmp_path, "TRIGGERED curl")
     release = (rendered[gl_combo] / ".gitlab" / "ci" / "release.yml").read_text(encoding="utf-8")
     _assert_release_strategy(gl_combo[0], release)
     for name in (f"deploy-{stage_env}", "deploy-prod"):
