@@ -524,6 +524,38 @@ def _groovy_code(text: str) -> str:
     return "".join(out)
 
 
+def _skip_literal(text: str, i: int) -> int:
+    """The index after the comment or string starting at ``i`` (``i`` itself otherwise)."""
+    if text.startswith("//", i):
+        end = text.find("\n", i)
+        return len(text) if end < 0 else end
+    if text.startswith("/*", i):
+        return text.index("*/", i) + 2
+    if text.startswith(("'''", '"""'), i):
+        return text.index(text[i : i + 3], i + 3) + 3
+    if text[i] in "'\"":
+        j = i + 1
+        while text[j] != text[i]:
+            j += 2 if text[j] == "\\" else 1
+        return j + 1
+    return i
+
+
+def _stage_block(text: str, name: str) -> str:
+    """The raw source of ``stage('name') { ... }`` (braces in strings and comments ignored)."""
+    start = text.index(f"stage('{name}')")
+    i, depth = text.index("{", start), 0
+    while True:
+        after = _skip_literal(text, i)
+        if after != i:
+            i = after
+            continue
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        i += 1
+        if depth == 0:
+            return text[start:i]
+
+
 def _balanced(code: str) -> bool:
     pairs, stack = {")": "(", "]": "[", "}": "{"}, []
     for char in code:
@@ -547,6 +579,7 @@ def test_jenkins_pipelines_are_declarative_and_complete(
     main = (project / "Jenkinsfile").read_text(encoding="utf-8")
     stages = re.findall(r"stage\('([^']+)'\)", main)
     assert stages == [
+        "Build and stage",
         "Install",
         "Lint",
         "Test",
@@ -556,15 +589,48 @@ def test_jenkins_pipelines_are_declarative_and_complete(
         f"Deploy-{stage_env}",
         "Champion/challenger gate",
         "Approve production",
-        "Deploy-prod",
+        "Production",
+        "Install for production",
         "Promote the champion",
+        "Deploy-prod",
     ]
-    assert "input message:" in main and "changeRequest()" in main
+    assert "changeRequest()" in main
     _assert_release_strategy(jk_combo[0], main)
     # Each deploy stage rolls back in its own `post { failure { ... } }`.
-    assert main.count("post {\n                failure {") == 2
+    for name in (f"Deploy-{stage_env}", "Deploy-prod"):
+        assert re.search(r"post \{\s*failure \{", _stage_block(main, name)), name
+    # The approval waits outside any executor: no agent for the pipeline, none at the input.
+    code = _groovy_code(main)
+    assert re.match(r"\s*pipeline \{\s*agent none\b", code)
+    approval = _stage_block(main, "Approve production")
+    assert "input message:" in approval and "agent none" in approval
+    assert "input message:" not in main.replace(approval, "")
+    # Credentials per stage and environment, login state in a per-build config directory.
+    expected = {
+        "Train and register the challenger": stage_env,
+        "Build image": stage_env,
+        f"Deploy-{stage_env}": stage_env,
+        "Champion/challenger gate": stage_env,
+        "Promote the champion": stage_env,
+        "Deploy-prod": "prod",
+    }
+    for name, env in expected.items():
+        ids = re.findall(r"azureServicePrincipal\('([^']+)'\)", _stage_block(main, name))
+        assert ids == [f"demo-churn-{env}"], (name, ids)
+    for outer in ("Build and stage", "Production"):
+        block = _stage_block(main, outer)
+        assert "agent any" in block and "AZURE_CONFIG_DIR = " in block, outer
+        assert 'rm -rf "$AZURE_CONFIG_DIR"' in block, outer
+    # Outside the withCredentials blocks, no stage sees a secret.
+    assert main.count("azureServicePrincipal(") == len(expected)
     retrain = (project / "Jenkinsfile.retrain").read_text(encoding="utf-8")
     assert "cron('H 3 * * 1')" in retrain and "pipeline run" in retrain
+    assert f"azureServicePrincipal('demo-churn-{stage_env}')" in retrain
+    # The gate's status: 0 releases, 1 does not, anything else fails the build.
+    gate = _stage_block(retrain, "Champion/challenger gate")
+    assert "returnStatus: true" in gate and re.search(r"if \(status > 1\) \{\s*error\(", gate)
+    for text in (retrain, (project / "Jenkinsfile.monitor").read_text(encoding="utf-8")):
+        assert "AZURE_CONFIG_DIR = " in text and "-azure')" not in text
     monitor = (project / "Jenkinsfile.monitor").read_text(encoding="utf-8")
     assert "environment name: 'DRIFT_DETECTED', value: 'true'" in monitor
     assert "build job: 'demo-churn-retrain'" in monitor
