@@ -198,6 +198,20 @@ def test_answers_files_record_source_and_answers(project: Path, combo: Combo) ->
         assert answers["environments"] == ENVIRONMENTS[combo[2]]
 
 
+RETRAIN_FILES = {
+    "github": ".github/workflows/retrain.yml",
+    "azure-devops": ".azure-pipelines/retrain.yml",
+    "gitlab": ".gitlab/ci/retrain.yml",
+    "jenkins": "Jenkinsfile.retrain",
+}
+
+
+def test_retraining_trains_on_a_new_data_snapshot(project: Path, combo: Combo) -> None:
+    text = (project / RETRAIN_FILES[combo[1]]).read_text(encoding="utf-8")
+    runs = [line for line in text.splitlines() if ".pipeline run" in line]
+    assert runs and all("--snapshot " in line for line in runs), runs
+
+
 def test_python_passes_the_projects_own_ruff(project: Path) -> None:
     from ruff.__main__ import find_ruff_bin
 
