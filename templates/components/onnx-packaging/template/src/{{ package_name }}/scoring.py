@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,8 +115,10 @@ class InferenceLog:
     can share the file.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, sink: Callable[[str], None] | None = None) -> None:
         self.path = path
+        # Also send every appended text to the monitored store (see store.inference_sink).
+        self.sink = sink
         self._lock = threading.Lock()
 
     def log_predictions(
@@ -137,6 +139,11 @@ class InferenceLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(text)
+        if self.sink is not None:
+            try:
+                self.sink(text)
+            except Exception:  # the local file has the entries; the next append retries
+                logger.exception("could not send %d bytes to the monitored store", len(text))
 
     def start(self) -> None:
         """Nothing to start: writes happen in the caller."""
@@ -159,8 +166,14 @@ class BackgroundInferenceLog(InferenceLog):
     (``dropped``) instead of growing memory or slowing requests.
     """
 
-    def __init__(self, path: Path | None, max_pending: int = 10_000, interval: float = 0.2) -> None:
-        super().__init__(path)
+    def __init__(
+        self,
+        path: Path | None,
+        max_pending: int = 10_000,
+        interval: float = 0.2,
+        sink: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(path, sink)
         self.dropped = 0
         self.max_pending = max_pending
         self.interval = interval
@@ -219,16 +232,22 @@ class BackgroundInferenceLog(InferenceLog):
         self.flush(timeout)
 
 
-def inference_log(config: Mapping[str, Any], background: bool = False) -> InferenceLog:
-    """The inference log configured in ``scoring.inference_log`` (queued with ``background``)."""
+def inference_log(
+    config: Mapping[str, Any],
+    background: bool = False,
+    sink: Callable[[str], None] | None = None,
+) -> InferenceLog:
+    """The inference log configured in ``scoring.inference_log`` (buffered with ``background``).
+
+    ``sink`` also receives every appended text (the monitored store).
+    """
     settings = config["scoring"].get("inference_log") or {}
     enabled = bool(settings.get("enabled", False))
     path = Path(settings["path"]) if enabled else None
     if background:
-        return BackgroundInferenceLog(
-            path, int(settings.get("max_pending", 10_000)), float(settings.get("interval", 0.2))
-        )
-    return InferenceLog(path)
+        pending, interval = int(settings.get("max_pending", 10_000)), settings.get("interval", 0.2)
+        return BackgroundInferenceLog(path, pending, float(interval), sink)
+    return InferenceLog(path, sink)
 
 
 def read_inference_log(path: Path, limit: int | None = None) -> pd.DataFrame:
