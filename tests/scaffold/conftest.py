@@ -200,6 +200,7 @@ COMPONENT_FILES: dict[str, tuple[str, ...]] = {
         "azureml/retraining-schedule.yml",
         "configs/monitoring.yaml",
         "src/{p}/monitoring.py",
+        "src/{p}/store.py",
         "tests/test_drift.py",
     ),
     "ci-github": (
