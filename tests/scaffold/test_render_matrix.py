@@ -293,6 +293,20 @@ def test_github_workflows_have_the_expected_jobs(
     assert "registry" not in json.dumps(jobs["deploy-prod"])
     text = (folder / "release.yml").read_text(encoding="utf-8")
     assert "registry gate" in text
+    # Each deployment registers its training reference as a data asset and publishes it to
+    # the monitored store, after the new deployment took over and before any rollback step.
+    assert "release-model" in json.dumps(jobs["build"]["steps"])
+    for name in (f"deploy-{stage}", "deploy-prod"):
+        names = [step.get("name", step.get("uses", "")) for step in jobs[name]["steps"]]
+        publish = names.index(
+            "Register the training reference and publish it to the monitored store"
+        )
+        rollback = next(
+            i for i, n in enumerate(names) if n.startswith(("Roll back", "Keep the live"))
+        )
+        assert publish == rollback - 1, names
+        run = jobs[name]["steps"][publish]["run"]
+        assert "az ml data create" in run and "monitoring publish-reference" in run
     _assert_release_strategy(gh_combo[0], text)
     if gh_combo[0] == "realtime":
         assert "scripts/smoke_test.py" in text
