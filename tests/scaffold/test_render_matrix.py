@@ -411,6 +411,20 @@ def test_azure_pipelines_have_the_expected_stages(
         assert {"group": f"demo-churn-{env}"} in stages[name]["variables"], name
     text = (folder / "release.yml").read_text(encoding="utf-8")
     assert "registry gate" in text
+    # Each deployment publishes the training reference after the switch, before any
+    # rollback step; the Build stage keeps the model's files for it.
+    assert {"publish": "artifacts", "artifact": "release-model"} in [
+        {k: v for k, v in step.items() if k in ("publish", "artifact")}
+        for step in _jobs(stages["Build"])["Build"]["steps"]
+    ]
+    for name in (f"Deploy_{stage_env}", "Deploy_prod"):
+        steps = _jobs(stages[name])["Deploy"]["strategy"]["runOnce"]["deploy"]["steps"]
+        names = [step.get("displayName", "") for step in steps]
+        publish = names.index(
+            "Register the training reference and publish it to the monitored store"
+        )
+        assert names[publish + 1].startswith(("Roll back", "Keep the live")), names
+        assert "monitoring publish-reference" in steps[publish]["inputs"]["inlineScript"]
     _assert_release_strategy(az_combo[0], text)
     if az_combo[0] == "realtime":
         assert "Roll back to the live deployment" in text
@@ -495,7 +509,14 @@ def test_gitlab_ci_has_the_expected_jobs(
     assert approve["needs"] == ["gate"]
     assert jobs["promote"]["needs"] == ["approve-prod"]
     assert jobs["promote"]["environment"]["name"] == jobs["gate"]["environment"]["name"]
-    assert jobs["deploy-prod"]["needs"] == ["build-image", "promote"]
+    assert jobs["deploy-prod"]["needs"] == ["train", "build-image", "promote"]
+    # Each deployment publishes the training reference once the new deployment took over
+    # (with the model's files from `train`).
+    assert "artifacts/reference.csv" in jobs["train"]["artifacts"]["paths"]
+    for name in (f"deploy-{stage_env}", "deploy-prod"):
+        assert "train" in jobs[name]["needs"]
+        script = "\n".join(jobs[name]["script"])
+        assert script.index("monitoring publish-reference") > script.rindex("az ml")
     assert "when" not in jobs["deploy-prod"]
     # Every job that reads a per-environment variable runs in an environment; only the two
     # deployments count as deployments, the others only prepare or access.
@@ -649,6 +670,16 @@ def test_jenkins_pipelines_are_declarative_and_complete(
         block = _stage_block(main, outer)
         assert "agent any" in block and "AZURE_CONFIG_DIR = " in block, outer
         assert 'rm -rf "$AZURE_CONFIG_DIR"' in block, outer
+    # Each deployment publishes the training reference after the switch, in its credentials.
+    for name in (f"Deploy-{stage_env}", "Deploy-prod"):
+        block = _stage_block(main, name)
+        steps = block[: block.index("post {")]
+        assert steps.index("monitoring publish-reference") > steps.rindex(
+            "az ml batch-endpoint update"
+            if jk_combo[0] == "batch"
+            else "az ml online-endpoint update"
+        )
+    assert "artifacts/reference.csv" in main.split("stash name: 'release'")[1].splitlines()[0]
     # Outside the withCredentials blocks, no stage sees a secret.
     assert main.count("azureServicePrincipal(") == len(expected)
     retrain = (project / "Jenkinsfile.retrain").read_text(encoding="utf-8")
