@@ -35,6 +35,9 @@ param computeMaxNodes int = 2
 @description('Public IP ranges (CIDR) allowed to reach the key vault and storage (CI agents, operators).')
 param allowedIpRanges array = []
 
+@description('Object id of this environment\'s CI identity (workload identity federation); empty: no role for CI.')
+param ciPrincipalId string = ''
+
 var name = '${project}-${environment}'
 var compact = take(toLower(replace(replace(project, '-', ''), '_', '')), 14)
 var tags = {
@@ -243,6 +246,109 @@ resource cpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2024-
   }
 }
 
+// --- identities and least-privilege role assignments --------------------------------------------
+// Each identity gets the data-plane roles it needs, on the one resource it uses: no Owner or
+// Contributor, no account keys (shared keys are disabled on the storage account).
+var roles = {
+  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+  acrPush: '8311e382-0749-4cb8-b61a-304f252e45ec'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  azureMLDataScientist: 'f6c7c914-8db3-469d-8ca1-694a8f32e121'
+}
+
+// The online endpoint's identity (online-endpoint.yml: identity type user_assigned): pulls
+// the service image and appends the inference log to the monitoring container.
+resource endpointIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-${name}-endpoint'
+  location: location
+  tags: tags
+}
+
+resource endpointPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: registry
+  name: guid(registry.id, endpointIdentity.id, roles.acrPull)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull)
+    principalId: endpointIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource endpointMonitoring 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: monitoringContainer
+  name: guid(monitoringContainer.id, endpointIdentity.id, roles.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: endpointIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Identity-based datastores: the workspace and its compute reach the storage account with
+// their managed identities (shared keys are disabled), and pull images without admin users.
+resource workspaceStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, workspace.id, roles.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: workspace.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource computeStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, cpuCluster.id, roles.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: cpuCluster.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource computePull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: registry
+  name: guid(registry.id, cpuCluster.id, roles.acrPull)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull)
+    principalId: cpuCluster.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// This environment's CI identity: pushes images, trains, registers and deploys in the
+// workspace, publishes the training reference and reads the inference log for the drift
+// check. Nothing on the other environments.
+resource ciPush 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(ciPrincipalId)) {
+  scope: registry
+  name: guid(registry.id, ciPrincipalId, roles.acrPush)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPush)
+    principalId: ciPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource ciWorkspace 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(ciPrincipalId)) {
+  scope: workspace
+  name: guid(workspace.id, ciPrincipalId, roles.azureMLDataScientist)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.azureMLDataScientist)
+    principalId: ciPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource ciMonitoring 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(ciPrincipalId)) {
+  scope: monitoringContainer
+  name: guid(monitoringContainer.id, ciPrincipalId, roles.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: ciPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 @description('Resource group of the environment (AZURE_RESOURCE_GROUP in CI).')
 output resourceGroupName string = resourceGroup().name
 
@@ -254,3 +360,6 @@ output containerRegistryName string = registry.name
 
 @description('Storage account of the workspace, also holding monitoring data (STORAGE_ACCOUNT in CI).')
 output storageAccountName string = storage.name
+
+@description('Resource id of the online endpoint\'s identity (online-endpoint.yml, user_assigned).')
+output endpointIdentityId string = endpointIdentity.id

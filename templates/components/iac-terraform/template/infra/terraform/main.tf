@@ -184,3 +184,76 @@ resource "azurerm_machine_learning_compute_cluster" "cpu" {
 
   tags = local.tags
 }
+
+# --- identities and least-privilege role assignments ------------------------------------------
+# Each identity gets the data-plane roles it needs, on the one resource it uses: no Owner or
+# Contributor, no account keys (shared keys are disabled on the storage account).
+
+# The online endpoint's identity (online-endpoint.yml: identity type user_assigned): pulls
+# the service image and appends the inference log to the monitoring container.
+resource "azurerm_user_assigned_identity" "endpoint" {
+  name                = "id-${local.name}-endpoint"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  tags                = local.tags
+}
+
+locals {
+  monitoring_container_id = "${azurerm_storage_account.main.id}/blobServices/default/containers/${azurerm_storage_container.monitoring.name}"
+}
+
+resource "azurerm_role_assignment" "endpoint_pull" {
+  scope                = azurerm_container_registry.main.id
+  role_definition_name = "AcrPull"
+  principal_id         = azurerm_user_assigned_identity.endpoint.principal_id
+}
+
+resource "azurerm_role_assignment" "endpoint_monitoring" {
+  scope                = local.monitoring_container_id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = azurerm_user_assigned_identity.endpoint.principal_id
+}
+
+# Identity-based datastores: the workspace and its compute reach the storage account with
+# their managed identities (shared keys are disabled), and pull images without admin users.
+resource "azurerm_role_assignment" "workspace_storage" {
+  scope                = azurerm_storage_account.main.id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = azurerm_machine_learning_workspace.main.identity[0].principal_id
+}
+
+resource "azurerm_role_assignment" "compute_storage" {
+  scope                = azurerm_storage_account.main.id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = azurerm_machine_learning_compute_cluster.cpu.identity[0].principal_id
+}
+
+resource "azurerm_role_assignment" "compute_pull" {
+  scope                = azurerm_container_registry.main.id
+  role_definition_name = "AcrPull"
+  principal_id         = azurerm_machine_learning_compute_cluster.cpu.identity[0].principal_id
+}
+
+# This environment's CI identity (workload identity federation): pushes images, trains,
+# registers and deploys in the workspace, publishes the training reference and reads the
+# inference log for the drift check. Nothing on the other environments.
+resource "azurerm_role_assignment" "ci_push" {
+  count                = var.ci_principal_id == "" ? 0 : 1
+  scope                = azurerm_container_registry.main.id
+  role_definition_name = "AcrPush"
+  principal_id         = var.ci_principal_id
+}
+
+resource "azurerm_role_assignment" "ci_workspace" {
+  count                = var.ci_principal_id == "" ? 0 : 1
+  scope                = azurerm_machine_learning_workspace.main.id
+  role_definition_name = "AzureML Data Scientist"
+  principal_id         = var.ci_principal_id
+}
+
+resource "azurerm_role_assignment" "ci_monitoring" {
+  count                = var.ci_principal_id == "" ? 0 : 1
+  scope                = local.monitoring_container_id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = var.ci_principal_id
+}
