@@ -775,6 +775,49 @@ def test_terraform_parses_with_every_resource_and_a_var_file_per_environment(
         assert _unquote(values["environment"]) == env
 
 
+#: Who needs what, on which resource (least privilege): (principal, role, scope).
+LEAST_PRIVILEGE = {
+    ("endpoint", "AcrPull", "registry"),
+    ("endpoint", "Storage Blob Data Contributor", "monitoring container"),
+    ("workspace", "Storage Blob Data Contributor", "storage account"),
+    ("compute", "Storage Blob Data Contributor", "storage account"),
+    ("compute", "AcrPull", "registry"),
+    ("ci", "AcrPush", "registry"),
+    ("ci", "AzureML Data Scientist", "workspace"),
+    ("ci", "Storage Blob Data Contributor", "monitoring container"),
+}
+
+
+@pytest.mark.parametrize("tf_combo", TERRAFORM, ids=_ids)
+def test_terraform_grants_least_privilege_roles(
+    rendered: dict[Combo, Path], tf_combo: Combo
+) -> None:
+    import hcl2
+
+    main = hcl2.loads((rendered[tf_combo] / "infra/terraform/main.tf").read_text("utf-8"))
+    principals = {
+        "azurerm_user_assigned_identity.endpoint": "endpoint",
+        "azurerm_machine_learning_workspace.main": "workspace",
+        "azurerm_machine_learning_compute_cluster.cpu": "compute",
+        "var.ci_principal_id": "ci",
+    }
+    scopes = {
+        "azurerm_container_registry.main.id": "registry",
+        "local.monitoring_container_id": "monitoring container",
+        "azurerm_storage_account.main.id": "storage account",
+        "azurerm_machine_learning_workspace.main.id": "workspace",
+    }
+    grants = set()
+    for block in main["resource"]:
+        for body in block.get(
+            '"azurerm_role_assignment"', block.get("azurerm_role_assignment", {})
+        ).values():
+            principal = next(v for k, v in principals.items() if k in body["principal_id"])
+            scope = scopes[body["scope"].strip("${}")]
+            grants.add((principal, _unquote(body["role_definition_name"]), scope))
+    assert grants == LEAST_PRIVILEGE
+
+
 def _same_tree(a: Path, b: Path) -> bool:
     files = tree(a)
     return files == tree(b) and all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
@@ -878,3 +921,43 @@ def test_bicep_has_the_expected_structure(rendered: dict[Combo, Path], bc_combo:
 def test_the_matrix_is_complete(rendered: dict[Combo, Path]) -> None:
     assert len(rendered) == len(PATTERNS) * len(CIS) * len(IACS) == 16
     assert all((path / "pyproject.toml").is_file() for path in rendered.values())
+
+
+@pytest.mark.parametrize("bc_combo", BICEP, ids=_ids)
+def test_bicep_grants_least_privilege_roles(rendered: dict[Combo, Path], bc_combo: Combo) -> None:
+    source = (rendered[bc_combo] / "infra/bicep/main.bicep").read_text(encoding="utf-8")
+    role_ids = dict(re.findall(r"^  (\w+): '([0-9a-f-]{36})'$", source, re.M))
+    names = {
+        "acrPull": "AcrPull",
+        "acrPush": "AcrPush",
+        "storageBlobDataContributor": "Storage Blob Data Contributor",
+        "azureMLDataScientist": "AzureML Data Scientist",
+    }
+    assert set(role_ids) == set(names)
+    principals = {
+        "endpointIdentity": "endpoint",
+        "workspace.identity": "workspace",
+        "cpuCluster.identity": "compute",
+        "ciPrincipalId": "ci",
+    }
+    scopes = {
+        "registry": "registry",
+        "monitoringContainer": "monitoring container",
+        "storage": "storage account",
+        "workspace": "workspace",
+    }
+    grants = set()
+    blocks = re.findall(
+        r"^resource \w+ 'Microsoft.Authorization/roleAssignments@[^']+' = "
+        r"(?:if \(.+?\) )?\{$(.*?)^\}",
+        source,
+        re.M | re.S,
+    )
+    for body in blocks:
+        scope = re.search(r"^  scope: (\w+)$", body, re.M)
+        role = re.search(r"roleDefinitions', roles\.(\w+)\)", body)
+        principal = re.search(r"principalId: ([\w.]+)", body)
+        assert scope and role and principal, body
+        who = next(v for k, v in principals.items() if principal.group(1).startswith(k))
+        grants.add((who, names[role.group(1)], scopes[scope.group(1)]))
+    assert grants == LEAST_PRIVILEGE
