@@ -304,6 +304,7 @@ def main() -> int:
         )
 
         snippet = BATCH_SNIPPET.format(package=BATCH_PACKAGE)
+        shutil.rmtree(work / "batch-run", ignore_errors=True)  # a kept folder was scored
         output = _run(
             [str(python), "-c", snippet, str(args.batch_rows), str(work / "batch-run")], batch, env
         )
