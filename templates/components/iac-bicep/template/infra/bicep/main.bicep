@@ -40,6 +40,8 @@ param ciPrincipalId string = ''
 
 var name = '${project}-${environment}'
 var compact = take(toLower(replace(replace(project, '-', ''), '_', '')), 14)
+// Premium SKUs in production only: dev and staging do not pay for them.
+var premium = environment == 'prod'
 var tags = {
   project: project
   environment: environment
@@ -182,20 +184,22 @@ resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-previ
 
 resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   // checkov:skip=CKV_AZURE_139: Hosted CI agents push images over the public endpoint; a private registry needs a VNet and self-hosted agents.
+  // checkov:skip=CKV_AZURE_163: Image scanning runs on the Premium registry of prod; dev and staging use Standard, without premium costs.
   // checkov:skip=CKV_AZURE_166: Quarantine blocks pulls until an external scanner marks images; enable it together with Defender for Containers.
   name: 'cr${compact}${environment}'
   location: location
   tags: tags
+  // Premium (zone redundancy, dedicated data endpoints, retention) where it pays: prod.
   sku: {
-    name: 'Premium'
+    name: premium ? 'Premium' : 'Standard'
   }
   properties: {
     adminUserEnabled: false
-    zoneRedundancy: 'Enabled'
-    dataEndpointEnabled: true
+    zoneRedundancy: premium ? 'Enabled' : 'Disabled'
+    dataEndpointEnabled: premium
     policies: {
       retentionPolicy: {
-        status: 'enabled'
+        status: premium ? 'enabled' : 'disabled'
         days: 7
       }
     }

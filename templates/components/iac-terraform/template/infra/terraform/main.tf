@@ -8,6 +8,8 @@ data "azurerm_client_config" "current" {}
 locals {
   name    = "${var.project}-${var.environment}"
   compact = substr(replace(lower(var.project), "/[^a-z0-9]/", ""), 0, 14)
+  # Premium SKUs in production only: dev and staging do not pay for them.
+  premium = var.environment == "prod"
   tags = merge(var.tags, {
     project     = var.project
     environment = var.environment
@@ -131,16 +133,18 @@ resource "azurerm_container_registry" "main" {
   #checkov:skip=CKV_AZURE_139:Hosted CI agents push images over the public endpoint; a private registry needs a VNet and self-hosted agents.
   #checkov:skip=CKV_AZURE_165:Single-region deployment; add georeplications when the service runs in several regions.
   #checkov:skip=CKV_AZURE_164:Docker Content Trust is deprecated by Azure; sign images with Notation in the release pipeline instead.
+  #checkov:skip=CKV_AZURE_233:Zone redundancy is a Premium feature: prod is Premium and zone redundant; dev and staging use Standard.
   #checkov:skip=CKV_AZURE_166:Quarantine blocks pulls until an external scanner marks images; enable it together with Defender for Containers.
   name                          = "cr${local.compact}${var.environment}"
   location                      = azurerm_resource_group.main.location
   resource_group_name           = azurerm_resource_group.main.name
-  sku                           = "Premium"
+  # Premium (zone redundancy, dedicated data endpoints, retention) where it pays: prod.
+  sku                           = local.premium ? "Premium" : "Standard"
   admin_enabled                 = false
   public_network_access_enabled = true
-  zone_redundancy_enabled       = true
-  data_endpoint_enabled         = true
-  retention_policy_in_days      = 7
+  zone_redundancy_enabled       = local.premium
+  data_endpoint_enabled         = local.premium
+  retention_policy_in_days      = local.premium ? 7 : null
   tags                          = local.tags
 }
 
