@@ -961,3 +961,27 @@ def test_bicep_grants_least_privilege_roles(rendered: dict[Combo, Path], bc_comb
         who = next(v for k, v in principals.items() if principal.group(1).startswith(k))
         grants.add((who, names[role.group(1)], scopes[scope.group(1)]))
     assert grants == LEAST_PRIVILEGE
+
+
+@pytest.mark.parametrize("iac_combo", [c for c in COMBOS if c[0] == "realtime"], ids=_ids)
+def test_premium_skus_only_in_production(rendered: dict[Combo, Path], iac_combo: Combo) -> None:
+    folder = rendered[iac_combo] / "infra"
+    if iac_combo[2] == "terraform":
+        import hcl2
+
+        main = hcl2.loads((folder / "terraform/main.tf").read_text(encoding="utf-8"))
+        premium = next(b["premium"] for b in main["locals"] if "premium" in b)
+        assert premium == '${var.environment == "prod"}'
+        registry = next(
+            body
+            for block in main["resource"]
+            for kind, items in block.items()
+            if _unquote(kind) == "azurerm_container_registry"
+            for body in items.values()
+        )
+        assert registry["sku"] == '${local.premium ? "Premium" : "Standard"}'
+    else:
+        source = (folder / "bicep/main.bicep").read_text(encoding="utf-8")
+        assert re.search(r"^var premium = environment == 'prod'$", source, re.M)
+        assert "name: premium ? 'Premium' : 'Standard'" in source
+        assert "'Premium'\n" not in source.replace("? 'Premium'", "")
