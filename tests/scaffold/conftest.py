@@ -240,6 +240,10 @@ MONITOR_FILES: dict[str, str] = {
 }
 
 
+#: Files a CI component adds when an IaC component is applied too (plan, approval, apply).
+INFRA_FILES: dict[str, str] = {"ci-github": ".github/workflows/infra.yml"}
+
+
 def expected_files(
     components: Iterable[str], package: str, environments: Iterable[str]
 ) -> set[str]:
@@ -251,6 +255,8 @@ def expected_files(
         paths = list(COMPONENT_FILES[component])
         if component in MONITOR_FILES and "monitoring-retraining" in components:
             paths.append(MONITOR_FILES[component])
+        if component in INFRA_FILES and {"iac-terraform", "iac-bicep"} & set(components):
+            paths.append(INFRA_FILES[component])
         for path in paths:
             path = path.replace("{p}", package)
             if "{env}" in path:

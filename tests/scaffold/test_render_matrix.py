@@ -337,6 +337,34 @@ def test_github_workflows_have_the_expected_jobs(
 
 
 @pytest.mark.parametrize("gh_combo", GITHUB, ids=_ids)
+def test_github_infrastructure_is_planned_approved_and_applied_per_environment(
+    rendered: dict[Combo, Path], gh_combo: Combo
+) -> None:
+    infra = _load_yaml(rendered[gh_combo] / ".github" / "workflows" / "infra.yml")
+    assert set(infra[True]) == {"pull_request", "push", "workflow_dispatch"}
+    jobs = infra["jobs"]
+    envs = ENVIRONMENTS[gh_combo[2]]
+    assert list(jobs) == [f"{kind}-{env}" for env in envs for kind in ("plan", "apply")]
+    for index, env in enumerate(envs):
+        plan, apply = jobs[f"plan-{env}"], jobs[f"apply-{env}"]
+        assert plan["environment"] == f"infra-{env}" and "if" not in plan
+        # The apply runs on main only, after its own plan and the previous environment,
+        # in an environment whose required reviewers are the approval.
+        assert apply["environment"] == f"infra-{env}-apply"
+        assert "refs/heads/main" in apply["if"] and "pull_request" in apply["if"]
+        previous = [f"apply-{envs[index - 1]}"] if index else []
+        assert apply["needs"] == [f"plan-{env}", *previous]
+        plan_text, apply_text = json.dumps(plan), json.dumps(apply)
+        if gh_combo[2] == "terraform":
+            assert f"-out={env}.tfplan" in plan_text and f"key={env}.tfstate" in plan_text
+            assert f"terraform apply -input=false {env}.tfplan" in apply_text
+            assert f"plan-{env}" in apply_text  # the reviewed plan, downloaded
+        else:
+            assert "what-if" in plan_text and f"environments/{env}.bicepparam" in plan_text
+            assert "az deployment group create" in apply_text
+
+
+@pytest.mark.parametrize("gh_combo", GITHUB, ids=_ids)
 def test_github_actions_are_pinned_and_jobs_get_their_environment(
     rendered: dict[Combo, Path], gh_combo: Combo
 ) -> None:
