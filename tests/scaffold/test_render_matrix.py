@@ -1013,3 +1013,27 @@ def test_premium_skus_only_in_production(rendered: dict[Combo, Path], iac_combo:
         assert re.search(r"^var premium = environment == 'prod'$", source, re.M)
         assert "name: premium ? 'Premium' : 'Standard'" in source
         assert "'Premium'\n" not in source.replace("? 'Premium'", "")
+
+
+@pytest.mark.parametrize("ci_combo", [c for c in COMBOS if c[0] == "realtime"], ids=_ids)
+def test_endpoints_run_as_the_identity_the_iac_grants(
+    rendered: dict[Combo, Path], ci_combo: Combo
+) -> None:
+    project = rendered[ci_combo]
+    endpoint = _load_yaml(project / "azureml" / "online-endpoint.yml")
+    assert endpoint["identity"]["type"] == "user_assigned"
+    assert endpoint["identity"]["user_assigned_identities"][0]["resource_id"].endswith(
+        "/userAssignedIdentities/id-demo-churn-dev-endpoint"
+    )
+    release = {
+        "github": ".github/workflows/release.yml",
+        "azure-devops": ".azure-pipelines/release.yml",
+        "gitlab": ".gitlab/ci/release.yml",
+        "jenkins": "Jenkinsfile",
+    }[ci_combo[1]]
+    text = (project / release).read_text(encoding="utf-8")
+    for env in (_stage_env(ci_combo), "prod"):
+        # The environment's identity, on the endpoint and to the service (DefaultAzureCredential).
+        assert f"az identity show --name id-demo-churn-{env}-endpoint" in text
+    assert text.count('identity.user_assigned_identities[0].resource_id="$identity_id"') == 2
+    assert text.count('environment_variables.AZURE_CLIENT_ID="$identity_client"') == 2
