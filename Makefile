@@ -28,9 +28,16 @@ $(CHECKOV):
 	$(PYTHON) -m venv .tools/checkov
 	.tools/checkov/bin/python -m pip install --quiet 'checkov>=3.2,<4'
 
+# Azurite, the Azure Storage emulator (npm): the end-to-end test of the generated projects'
+# monitoring loop runs against it. Installed locally, never globally; needs node and npm.
+AZURITE_VERSION ?= 3.35.0
+AZURITE = .tools/azurite/node_modules/.bin/azurite-blob
+$(AZURITE):
+	npm install --prefix .tools/azurite --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
 ## Run the whole test suite (includes the end-to-end tests of generated projects).
-test: $(VENV)/.installed $(CHECKOV)
-	CHECKOV=$(abspath $(CHECKOV)) $(BIN)/python -m pytest
+test: $(VENV)/.installed $(CHECKOV) $(AZURITE)
+	CHECKOV=$(abspath $(CHECKOV)) AZURITE=$(abspath $(AZURITE)) $(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check mlops_factory tests benchmarks

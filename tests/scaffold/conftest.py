@@ -200,6 +200,7 @@ COMPONENT_FILES: dict[str, tuple[str, ...]] = {
         "azureml/retraining-schedule.yml",
         "configs/monitoring.yaml",
         "src/{p}/monitoring.py",
+        "src/{p}/store.py",
         "tests/test_drift.py",
     ),
     "ci-github": (
@@ -239,6 +240,10 @@ MONITOR_FILES: dict[str, str] = {
 }
 
 
+#: Files a CI component adds when an IaC component is applied too (plan, approval, apply).
+INFRA_FILES: dict[str, str] = {"ci-github": ".github/workflows/infra.yml"}
+
+
 def expected_files(
     components: Iterable[str], package: str, environments: Iterable[str]
 ) -> set[str]:
@@ -250,6 +255,8 @@ def expected_files(
         paths = list(COMPONENT_FILES[component])
         if component in MONITOR_FILES and "monitoring-retraining" in components:
             paths.append(MONITOR_FILES[component])
+        if component in INFRA_FILES and {"iac-terraform", "iac-bicep"} & set(components):
+            paths.append(INFRA_FILES[component])
         for path in paths:
             path = path.replace("{p}", package)
             if "{env}" in path:

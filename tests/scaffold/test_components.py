@@ -166,9 +166,10 @@ def _all_on_data(pattern: str = "realtime") -> dict[str, Any]:
 
 def _alone_files(name: str) -> set[str]:
     """What a component renders on its own when every other component is applied too."""
-    if name in MONITOR_FILES:  # CI components add a monitoring workflow then
-        both = expected_files([name, "monitoring-retraining"], "demo_churn", ["dev", "prod"])
-        return both - expected_files(["monitoring-retraining"], "demo_churn", ["dev", "prod"])
+    if name in MONITOR_FILES:  # CI components add monitoring (and infrastructure) workflows then
+        others = ["monitoring-retraining", "iac-terraform"]
+        both = expected_files([name, *others], "demo_churn", ["dev", "prod"])
+        return both - expected_files(others, "demo_churn", ["dev", "prod"])
     return expected_files([name], "demo_churn", ["dev", "prod"])
 
 

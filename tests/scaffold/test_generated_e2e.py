@@ -30,6 +30,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import require_tool
+
 pytestmark = pytest.mark.slow
 
 
@@ -54,14 +56,20 @@ class Projects:
         return env
 
     def run(
-        self, args: list[str], cwd: Path, *, offline: bool = True, timeout: int = 600
+        self,
+        args: list[str],
+        cwd: Path,
+        *,
+        offline: bool = True,
+        timeout: int = 600,
+        extra_env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         prefix = self.offline if offline else []
         start = time.perf_counter()
         result = subprocess.run(
             [*prefix, *args],
             cwd=cwd,
-            env=self.env(),
+            env={**self.env(), **(extra_env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -110,14 +118,24 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Projects]:
         print(f"  {seconds:7.1f}  {step}")
 
 
-def _get(url: str, data: Any | None = None) -> tuple[int, str]:
-    body = None if data is None else json.dumps(data).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+def _get(
+    url: str, data: Any | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, str]:
+    status, body, _ = _call(url, data, headers)
+    return status, body
+
+
+def _call(
+    url: str, data: Any | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, str, dict[str, str]]:
+    body = data if isinstance(data, bytes) or data is None else json.dumps(data).encode()
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data=body, headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
+            return response.status, response.read().decode(), dict(response.headers)
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        return error.code, error.read().decode(), dict(error.headers)
 
 
 def _free_port() -> int:
@@ -162,9 +180,10 @@ def test_realtime_service_answers_over_http(projects: Projects) -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    # `make serve` in the active environment; its own process group, so it stops cleanly.
+    # `make serve` in the active environment, two workers; its own process group, so it
+    # stops cleanly.
     server = subprocess.Popen(
-        ["make", "serve", f"PORT={port}"],
+        ["make", "serve", f"PORT={port}", "WORKERS=2"],
         cwd=project,
         env=projects.env(),
         stdout=subprocess.PIPE,
@@ -177,14 +196,15 @@ def test_realtime_service_answers_over_http(projects: Projects) -> None:
         status = 0
         while time.monotonic() < deadline and server.poll() is None:
             try:
-                status, _ = _get(f"{base}/health")
+                status, _ = _get(f"{base}/ready")
             except (urllib.error.URLError, ConnectionError):
                 status = 0
             if status == 200:
                 break
             time.sleep(0.5)
-        assert status == 200, "the service did not become healthy"
-        projects.timings["realtime: make serve until healthy"] = time.perf_counter() - started
+        assert status == 200, "the service did not become ready"
+        projects.timings["realtime: make serve until ready"] = time.perf_counter() - started
+        assert _get(f"{base}/health") == (200, '{"status": "ok"}')
 
         record = {
             "tenure_months": 3,
@@ -193,29 +213,43 @@ def test_realtime_service_answers_over_http(projects: Projects) -> None:
             "age": 31,
             "contract": "month-to-month",
         }
-        status, body = _get(f"{base}/predict", {"instances": [record]})
+        status, body, headers = _call(
+            f"{base}/predict", {"instances": [record]}, {"X-Request-ID": "e2e-predict-1"}
+        )
         assert status == 200, body
+        assert headers["x-request-id"] == "e2e-predict-1"
         prediction = json.loads(body)
         assert prediction["model_version"] == "1"
         assert 0.0 <= prediction["predictions"][0]["probability"] <= 1.0
 
         status, body = _get(f"{base}/predict", {"instances": [{**record, "age": "old"}]})
         assert status == 422, body
+        # Above serving.max_body_bytes (64 kB): refused before it is parsed.
+        status, _ = _get(f"{base}/predict", b"{" + b" " * 70_000 + b"}")
+        assert status == 413
+        # Two workers, each with its own metrics: the counters of whichever answers.
         status, metrics = _get(f"{base}/metrics")
         assert status == 200
-        assert 'http_requests_total{method="POST",route="/predict",status="200"} 1.0' in metrics
-        assert 'http_requests_total{method="POST",route="/predict",status="422"} 1.0' in metrics
+        assert "http_requests_total{" in metrics and "model_info{" in metrics
         # The release pipelines' smoke test, against the running service.
         projects.run(["python", "scripts/smoke_test.py", "--url", base], project, offline=False)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
-            server.wait(timeout=20)
+            output, _ = server.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=20)
+            output, _ = server.communicate(timeout=20)
+    # Both workers wrote their buffered inference log on shutdown.
     log = (project / "data" / "monitoring" / "inference.jsonl").read_text().splitlines()
     assert len(log) >= 2  # this test's prediction and the smoke test's
+    # Structured logs: one JSON object per request, with its id.
+    entries = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    requests = [e for e in entries if e.get("message") == "request"]
+    assert {"request_id": "e2e-predict-1", "status": 200} in [
+        {"request_id": e["request_id"], "status": e["status"]} for e in requests
+    ]
+    assert any(e["status"] == 413 for e in requests)
 
 
 def test_realtime_monitor_reports_drift_after_shifted_traffic(projects: Projects) -> None:
@@ -227,6 +261,198 @@ def test_realtime_monitor_reports_drift_after_shifted_traffic(projects: Projects
     report = json.loads((project / "reports" / "drift" / "latest.json").read_text())
     assert report["status"] == "drift"
     assert report["drift_detected"] is True
+
+
+# --- the monitoring loop, end to end -----------------------------------------------------------
+
+#: Azurite's documented development account (a well-known emulator key, not a secret).
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+# In memory, no telemetry (no network beyond loopback), quiet.
+AZURITE_OPTIONS = (
+    "--inMemoryPersistence",
+    "--disableTelemetry",
+    "--silent",
+    "--skipApiVersionCheck",
+    "--loose",
+)
+AZURITE_HELP = "make .tools/azurite (npm install --prefix .tools/azurite azurite)"
+
+
+@pytest.fixture
+def azurite(tmp_path: Path) -> Iterator[str]:
+    """A blob service of Azurite (the Azure Storage emulator) on loopback; its connection string."""
+    local = Path(__file__).resolve().parents[2] / ".tools/azurite/node_modules/.bin/azurite-blob"
+    if local.is_file():
+        os.environ.setdefault("AZURITE", str(local))
+    binary = require_tool("azurite-blob", "AZURITE", AZURITE_HELP)
+    port = _free_port()
+    server = subprocess.Popen(
+        [binary, "--blobHost", "127.0.0.1", "--blobPort", str(port), *AZURITE_OPTIONS],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and server.poll() is None:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        assert server.poll() is None, "Azurite did not start"
+        yield (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
+            f"AccountKey={AZURITE_KEY};BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};"
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.communicate(timeout=20)
+
+
+class CiApiStub:
+    """A local stand-in for the CI system's API: records every request it receives."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        received: list[dict[str, Any]] = []
+        self.received = received
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"null")
+                received.append(
+                    {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+                )
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _drifted_records(count: int) -> list[dict[str, Any]]:
+    """Production traffic that moved: new customers, higher prices, long support queues."""
+    import random
+
+    rng = random.Random(13)
+    return [
+        {
+            "tenure_months": rng.randint(0, 6),
+            "monthly_charges": round(rng.uniform(120.0, 220.0), 2),
+            "support_calls": rng.randint(5, 14),
+            "age": rng.randint(18, 90),
+            "contract": "month-to-month",
+        }
+        for _ in range(count)
+    ]
+
+
+def test_monitoring_loop_closes_through_the_store(projects: Projects, azurite: str) -> None:
+    """Service -> store <- release reference; monitor -> CI dispatch -> retrain on new data.
+
+    Production's configuration (the store enabled) against Azurite, the project's own
+    service in two workers, and a local stub of the GitHub API for the dispatch.
+    """
+    project = projects.realtime
+    if not (project / "artifacts" / "model.onnx").is_file():
+        projects.run(["make", "pipeline"], project)
+    stub = CiApiStub()
+    prod = {
+        "CHURN_SERVICE_ENV": "prod",
+        "AZURE_STORAGE_CONNECTION_STRING": azurite,
+        "GITHUB_API_URL": stub.url,
+        "GITHUB_REPOSITORY": "acme/churn-service",
+        "GITHUB_TOKEN": "test-token",
+    }
+    try:
+        # The release publishes the training reference of the model it deploys.
+        published = projects.run(
+            ["python", "-m", "churn_service.monitoring", "publish-reference"],
+            project,
+            offline=False,
+            extra_env=prod,
+        )
+        version = json.loads((project / "artifacts" / "model.json").read_text())["model_version"]
+        assert f"reference/{version}/reference.csv" in published.stdout
+
+        # Production traffic that drifted, through the service, which appends it to the store.
+        port = _free_port()
+        server = subprocess.Popen(
+            ["make", "serve", f"PORT={port}", "WORKERS=2"],
+            cwd=project,
+            env={**projects.env(), **prod},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline, status = time.monotonic() + 90, 0
+            while time.monotonic() < deadline and status != 200:
+                try:
+                    status, _ = _get(f"{base}/ready")
+                except (urllib.error.URLError, ConnectionError):
+                    time.sleep(0.5)
+            assert status == 200, "the service did not become ready"
+            records = _drifted_records(300)
+            for start in range(0, len(records), 10):
+                status, body = _get(f"{base}/predict", {"instances": records[start : start + 10]})
+                assert status == 200, body
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)  # the workers write their buffers on exit
+            server.wait(timeout=30)
+
+        # The scheduled monitor reads both from the store and dispatches retraining.
+        projects.run(
+            ["python", "-m", "churn_service.monitoring", "check"],
+            project,
+            offline=False,
+            extra_env=prod,
+        )
+        report = json.loads((project / "reports" / "drift" / "latest.json").read_text())
+        # Exactly this test's 300 rows: what was read is the store, not the local log.
+        assert report["current_rows"] == 300
+        assert report["drift_detected"] is True
+        assert stub.received == [
+            {
+                "path": "/repos/acme/churn-service/dispatches",
+                "auth": "Bearer test-token",
+                "body": {
+                    "event_type": "drift-detected",
+                    "client_payload": {"reason": "drift", "drift_share": report["drift_share"]},
+                },
+            }
+        ]
+    finally:
+        stub.close()
+
+    # What the dispatched retrain.yml runs: a new data snapshot, a new challenger.
+    before = json.loads((project / "data" / "processed" / "data.json").read_text())
+    retrained = projects.run(
+        ["python", "-m", "churn_service.pipeline", "run", "--no-promote", "--snapshot", "202612"],
+        project,
+    )
+    summary = json.loads(retrained.stdout[retrained.stdout.index("{") :])
+    assert summary["prepare"]["snapshot"] == "202612"
+    assert summary["prepare"]["data_sha256"] != before["data_sha256"]
+    assert summary["prepare"]["holdout_version"] == before["holdout_version"]
+    assert summary["register"]["promoted"] is False
 
 
 def test_batch_pattern_scores_files_with_its_job(projects: Projects) -> None:

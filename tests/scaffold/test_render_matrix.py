@@ -122,6 +122,61 @@ def _assert_release_strategy(pattern: str, text: str) -> None:
     assert "az ml job create" not in text  # no job bypasses the endpoint any more
 
 
+#: Variables that hold a different value per environment (CI variables scoped to an
+#: environment): a job that reads one must run in that environment to get it.
+PER_ENVIRONMENT = (
+    "AZURE_CLIENT_ID",
+    "AZURE_RESOURCE_GROUP",
+    "AZUREML_WORKSPACE",
+    "ACR_NAME",
+    "ACR_USERNAME",
+    "ACR_PASSWORD",
+    "MLFLOW_TRACKING_URI",
+    "STORAGE_ACCOUNT",
+)
+SHA_PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
+
+
+def _gate_block(script: str) -> str:
+    """The shell block of a CI script that runs the gate and branches on its exit code."""
+    match = re.search(r"^([ \t]*)status=0\n.*?^\1fi$", script, re.DOTALL | re.MULTILINE)
+    assert match, f"no exit-code branch around the gate in:\n{script}"
+    return match.group(0)
+
+
+def _run_gate_block(block: str, exit_code: int, tmp_path: Path) -> tuple[int, str]:
+    """Run ``block`` with the gate replaced by ``exit exit_code`` and external tools stubbed.
+
+    Stubs print what would have been triggered, so the test sees the decision the script
+    took for a gate that passed (0), rejected (1) or crashed (2).
+    """
+    gate = re.compile(r"^(\s*)(?:\.venv/bin/)?python -m \w+\.registry gate.*$", re.MULTILINE)
+    assert gate.search(block), block
+    body = gate.sub(lambda m: f"{m.group(1)}(exit {exit_code}) || status=$?", block)
+    body = body.replace(" || status=$? || status=$?", " || status=$?")
+    output = tmp_path / f"output-{exit_code}"
+    script = (
+        "set -eo pipefail\n"  # CI variables the block reads are not set here
+        'curl() { echo "TRIGGERED curl"; }\n'
+        'az() { echo "TRIGGERED az $1 $2"; }\n'
+        f"GITHUB_OUTPUT={output}\n"
+        "version=7\n" + body + "\n"
+    )
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    written = output.read_text(encoding="utf-8") if output.is_file() else ""
+    return result.returncode, result.stdout + written
+
+
+def _assert_gate_semantics(block: str, tmp_path: Path, released: str) -> None:
+    """0 releases, 1 stops quietly (the run succeeds), anything else fails the run."""
+    code, out = _run_gate_block(block, 0, tmp_path)
+    assert code == 0 and released in out, out
+    code, out = _run_gate_block(block, 1, tmp_path)
+    assert code == 0 and released not in out, out
+    code, out = _run_gate_block(block, 2, tmp_path)
+    assert code == 2 and released not in out, out
+
+
 # --- every combination -----------------------------------------------------------------------
 
 
@@ -141,6 +196,20 @@ def test_answers_files_record_source_and_answers(project: Path, combo: Combo) ->
         assert answers["project_name"] == "demo-churn"
         assert answers["ci"] == combo[1]
         assert answers["environments"] == ENVIRONMENTS[combo[2]]
+
+
+RETRAIN_FILES = {
+    "github": ".github/workflows/retrain.yml",
+    "azure-devops": ".azure-pipelines/retrain.yml",
+    "gitlab": ".gitlab/ci/retrain.yml",
+    "jenkins": "Jenkinsfile.retrain",
+}
+
+
+def test_retraining_trains_on_a_new_data_snapshot(project: Path, combo: Combo) -> None:
+    text = (project / RETRAIN_FILES[combo[1]]).read_text(encoding="utf-8")
+    runs = [line for line in text.splitlines() if ".pipeline run" in line]
+    assert runs and all("--snapshot " in line for line in runs), runs
 
 
 def test_python_passes_the_projects_own_ruff(project: Path) -> None:
@@ -197,7 +266,7 @@ def test_github_workflows_pass_actionlint(rendered: dict[Combo, Path], gh_combo:
 
 @pytest.mark.parametrize("gh_combo", GITHUB, ids=_ids)
 def test_github_workflows_have_the_expected_jobs(
-    rendered: dict[Combo, Path], gh_combo: Combo
+    rendered: dict[Combo, Path], gh_combo: Combo, tmp_path: Path
 ) -> None:
     folder = rendered[gh_combo] / ".github" / "workflows"
     stage = _stage_env(gh_combo)
@@ -209,12 +278,35 @@ def test_github_workflows_have_the_expected_jobs(
 
     release = _load_yaml(folder / "release.yml")
     assert release[True]["push"] == {"branches": ["main"], "tags": ["v*"]}
-    assert list(release["jobs"]) == ["build", f"deploy-{stage}", "gate", "deploy-prod"]
-    assert release["jobs"][f"deploy-{stage}"]["environment"] == stage
-    assert release["jobs"]["deploy-prod"]["environment"] == "prod"
-    assert release["jobs"]["deploy-prod"]["needs"] == ["build", "gate"]
+    jobs = release["jobs"]
+    assert list(jobs) == ["build", f"deploy-{stage}", "gate", "approve", "promote", "deploy-prod"]
+    assert jobs[f"deploy-{stage}"]["environment"] == stage
+    # One approval (required reviewers on prod-approval), then the promotion in the registry
+    # the gate read, then production traffic.
+    assert jobs["approve"]["environment"] == "prod-approval"
+    assert jobs["approve"]["needs"] == "gate"
+    assert jobs["promote"]["environment"] == stage == jobs["gate"]["environment"]
+    assert jobs["promote"]["needs"] == ["gate", "approve"]
+    assert "registry promote" in json.dumps(jobs["promote"])
+    assert jobs["deploy-prod"]["environment"] == "prod"
+    assert jobs["deploy-prod"]["needs"] == ["build", "promote"]
+    assert "registry" not in json.dumps(jobs["deploy-prod"])
     text = (folder / "release.yml").read_text(encoding="utf-8")
-    assert "registry gate" in text and "registry promote" in text
+    assert "registry gate" in text
+    # Each deployment registers its training reference as a data asset and publishes it to
+    # the monitored store, after the new deployment took over and before any rollback step.
+    assert "release-model" in json.dumps(jobs["build"]["steps"])
+    for name in (f"deploy-{stage}", "deploy-prod"):
+        names = [step.get("name", step.get("uses", "")) for step in jobs[name]["steps"]]
+        publish = names.index(
+            "Register the training reference and publish it to the monitored store"
+        )
+        rollback = next(
+            i for i, n in enumerate(names) if n.startswith(("Roll back", "Keep the live"))
+        )
+        assert publish == rollback - 1, names
+        run = jobs[name]["steps"][publish]["run"]
+        assert "az ml data create" in run and "monitoring publish-reference" in run
     _assert_release_strategy(gh_combo[0], text)
     if gh_combo[0] == "realtime":
         assert "scripts/smoke_test.py" in text
@@ -230,6 +322,8 @@ def test_github_workflows_have_the_expected_jobs(
             assert any(s.get("id") == "deploy" for s in steps)
 
     retrain = _load_yaml(folder / "retrain.yml")
+    gate_step = next(s for s in retrain["jobs"]["retrain"]["steps"] if s.get("id") == "gate")
+    _assert_gate_semantics(_gate_block(gate_step["run"]), tmp_path, "release=true")
     assert retrain[True]["schedule"] == [{"cron": "0 3 * * 1"}]
     assert retrain[True]["repository_dispatch"] == {"types": ["drift-detected"]}
     assert retrain["jobs"]["release"]["uses"] == "./.github/workflows/release.yml"
@@ -240,6 +334,50 @@ def test_github_workflows_have_the_expected_jobs(
     trigger = next(s for s in steps if s.get("name") == "Start retraining on drift")
     assert trigger["if"] == "steps.drift.outputs.drift_detected == 'true'"
     assert trigger["run"].startswith("gh workflow run retrain.yml")
+
+
+@pytest.mark.parametrize("gh_combo", GITHUB, ids=_ids)
+def test_github_infrastructure_is_planned_approved_and_applied_per_environment(
+    rendered: dict[Combo, Path], gh_combo: Combo
+) -> None:
+    infra = _load_yaml(rendered[gh_combo] / ".github" / "workflows" / "infra.yml")
+    assert set(infra[True]) == {"pull_request", "push", "workflow_dispatch"}
+    jobs = infra["jobs"]
+    envs = ENVIRONMENTS[gh_combo[2]]
+    assert list(jobs) == [f"{kind}-{env}" for env in envs for kind in ("plan", "apply")]
+    for index, env in enumerate(envs):
+        plan, apply = jobs[f"plan-{env}"], jobs[f"apply-{env}"]
+        assert plan["environment"] == f"infra-{env}" and "if" not in plan
+        # The apply runs on main only, after its own plan and the previous environment,
+        # in an environment whose required reviewers are the approval.
+        assert apply["environment"] == f"infra-{env}-apply"
+        assert "refs/heads/main" in apply["if"] and "pull_request" in apply["if"]
+        previous = [f"apply-{envs[index - 1]}"] if index else []
+        assert apply["needs"] == [f"plan-{env}", *previous]
+        plan_text, apply_text = json.dumps(plan), json.dumps(apply)
+        if gh_combo[2] == "terraform":
+            assert f"-out={env}.tfplan" in plan_text and f"key={env}.tfstate" in plan_text
+            assert f"terraform apply -input=false {env}.tfplan" in apply_text
+            assert f"plan-{env}" in apply_text  # the reviewed plan, downloaded
+        else:
+            assert "what-if" in plan_text and f"environments/{env}.bicepparam" in plan_text
+            assert "az deployment group create" in apply_text
+
+
+@pytest.mark.parametrize("gh_combo", GITHUB, ids=_ids)
+def test_github_actions_are_pinned_and_jobs_get_their_environment(
+    rendered: dict[Combo, Path], gh_combo: Combo
+) -> None:
+    for path in sorted((rendered[gh_combo] / ".github" / "workflows").glob("*.yml")):
+        workflow = _load_yaml(path)
+        for name, job in workflow["jobs"].items():
+            uses = [step["uses"] for step in job.get("steps", []) if "uses" in step]
+            # Third-party actions by commit: a moved tag cannot change what runs.
+            assert [u for u in uses if not SHA_PINNED.fullmatch(u)] == [], (path.name, name)
+            text = json.dumps(job)
+            needs_env = [v for v in PER_ENVIRONMENT if f"vars.{v}" in text]
+            if needs_env:
+                assert job.get("environment"), f"{path.name}:{name} reads {needs_env}"
 
 
 # --- Azure Pipelines -------------------------------------------------------------------------
@@ -253,7 +391,7 @@ def _jobs(stage: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("az_combo", AZURE, ids=_ids)
 def test_azure_pipelines_have_the_expected_stages(
-    rendered: dict[Combo, Path], az_combo: Combo
+    rendered: dict[Combo, Path], az_combo: Combo, tmp_path: Path
 ) -> None:
     folder = rendered[az_combo] / ".azure-pipelines"
     stage_env = _stage_env(az_combo)
@@ -268,14 +406,53 @@ def test_azure_pipelines_have_the_expected_stages(
     release = _load_yaml(folder / "release.yml")
     assert release["trigger"] == {"branches": {"include": ["main"]}, "tags": {"include": ["v*"]}}
     stages = {s["stage"]: s for s in release["stages"]}
-    assert list(stages) == ["Build", f"Deploy_{stage_env}", "Gate", "Approve", "Deploy_prod"]
+    assert list(stages) == [
+        "Build",
+        f"Deploy_{stage_env}",
+        "Gate",
+        "Approve",
+        "Promote",
+        "Deploy_prod",
+    ]
     assert _jobs(stages[f"Deploy_{stage_env}"])["Deploy"]["environment"] == stage_env
     assert _jobs(stages["Deploy_prod"])["Deploy"]["environment"] == "prod"
     approve = _jobs(stages["Approve"])["Approve"]
     assert approve["pool"] == "server"
-    assert approve["steps"][0]["task"] == "ManualValidation@0"
+    validation = approve["steps"][0]
+    assert validation["task"] == "ManualValidation@1"
+    # Its required input, and named approvers: without them anyone who can queue approves.
+    assert validation["inputs"]["notifyUsers"] and validation["inputs"]["approvers"]
+    assert validation["inputs"]["allowApproversToApproveTheirOwnRuns"] is False
+    # Promotion after the approval and before production traffic moves.
+    assert stages["Promote"]["dependsOn"] == ["Gate", "Approve"]
+    assert "Promote" in stages["Deploy_prod"]["dependsOn"]
+    assert "registry promote" in json.dumps(stages["Promote"])
+    assert "registry" not in json.dumps(stages["Deploy_prod"])
+    # A service connection per environment: each stage's Azure tasks use its environment's
+    # connection and variable group, never another environment's.
+    env_of = {"Build": stage_env, "Gate": stage_env, "Promote": stage_env}
+    env_of |= {f"Deploy_{stage_env}": stage_env, "Deploy_prod": "prod"}
+    for name, env in env_of.items():
+        text = json.dumps(stages[name])
+        connections = set(re.findall(r'"azureSubscription": "([^"]+)"', text))
+        assert connections == {f"demo-churn-{env}"}, (name, connections)
+        assert {"group": f"demo-churn-{env}"} in stages[name]["variables"], name
     text = (folder / "release.yml").read_text(encoding="utf-8")
-    assert "registry gate" in text and "registry promote" in text
+    assert "registry gate" in text
+    # Each deployment publishes the training reference after the switch, before any
+    # rollback step; the Build stage keeps the model's files for it.
+    assert {"publish": "artifacts", "artifact": "release-model"} in [
+        {k: v for k, v in step.items() if k in ("publish", "artifact")}
+        for step in _jobs(stages["Build"])["Build"]["steps"]
+    ]
+    for name in (f"Deploy_{stage_env}", "Deploy_prod"):
+        steps = _jobs(stages[name])["Deploy"]["strategy"]["runOnce"]["deploy"]["steps"]
+        names = [step.get("displayName", "") for step in steps]
+        publish = names.index(
+            "Register the training reference and publish it to the monitored store"
+        )
+        assert names[publish + 1].startswith(("Roll back", "Keep the live")), names
+        assert "monitoring publish-reference" in steps[publish]["inputs"]["inlineScript"]
     _assert_release_strategy(az_combo[0], text)
     if az_combo[0] == "realtime":
         assert "Roll back to the live deployment" in text
@@ -293,6 +470,14 @@ def test_azure_pipelines_have_the_expected_stages(
     retrain = _load_yaml(folder / "retrain.yml")
     assert retrain["schedules"][0]["cron"] == "0 3 * * 1"
     assert "pipeline run" in json.dumps(retrain["jobs"])
+    scripts = [
+        step["inputs"]["inlineScript"]
+        for job in retrain["jobs"]
+        for step in job["steps"]
+        if "registry gate" in step.get("inputs", {}).get("inlineScript", "")
+    ]
+    script = scripts[0]
+    _assert_gate_semantics(_gate_block(script), tmp_path, "TRIGGERED az pipelines run")
 
     monitor = _load_yaml(folder / "monitor.yml")
     jobs = {job["job"]: job for job in monitor["jobs"]}
@@ -318,7 +503,9 @@ def _gitlab_jobs(project: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any
 
 
 @pytest.mark.parametrize("gl_combo", GITLAB, ids=_ids)
-def test_gitlab_ci_has_the_expected_jobs(rendered: dict[Combo, Path], gl_combo: Combo) -> None:
+def test_gitlab_ci_has_the_expected_jobs(
+    rendered: dict[Combo, Path], gl_combo: Combo, tmp_path: Path
+) -> None:
     root, jobs = _gitlab_jobs(rendered[gl_combo])
     stage_env = _stage_env(gl_combo)
     assert set(jobs) == {
@@ -330,8 +517,9 @@ def test_gitlab_ci_has_the_expected_jobs(rendered: dict[Combo, Path], gl_combo: 
         "build-image",
         f"deploy-{stage_env}",
         "gate",
-        "deploy-prod",
+        "approve-prod",
         "promote",
+        "deploy-prod",
         "retrain",
         "drift-check",
         "trigger-retraining",
@@ -341,12 +529,40 @@ def test_gitlab_ci_has_the_expected_jobs(rendered: dict[Combo, Path], gl_combo: 
         assert job["rules"], name
     assert jobs[f"deploy-{stage_env}"]["environment"]["name"] == stage_env
     assert jobs["deploy-prod"]["environment"]["name"] == "prod"
-    assert jobs["deploy-prod"]["when"] == "manual"
-    assert jobs["deploy-prod"]["needs"] == ["build-image", "gate"]
+    # The approval: a manual job on the (protected) prod environment that deploys nothing;
+    # the promotion in the registry the gate read; then production traffic.
+    approve = jobs["approve-prod"]
+    assert approve["when"] == "manual" and approve["allow_failure"] is False
+    assert approve["environment"] == {"name": "prod", "action": "prepare"}
+    assert approve["needs"] == ["gate"]
+    assert jobs["promote"]["needs"] == ["approve-prod"]
+    assert jobs["promote"]["environment"]["name"] == jobs["gate"]["environment"]["name"]
+    assert jobs["deploy-prod"]["needs"] == ["train", "build-image", "promote"]
+    # Each deployment publishes the training reference once the new deployment took over
+    # (with the model's files from `train`).
+    assert "artifacts/reference.csv" in jobs["train"]["artifacts"]["paths"]
+    for name in (f"deploy-{stage_env}", "deploy-prod"):
+        assert "train" in jobs[name]["needs"]
+        script = "\n".join(jobs[name]["script"])
+        assert script.index("monitoring publish-reference") > script.rindex("az ml")
+    assert "when" not in jobs["deploy-prod"]
+    # Every job that reads a per-environment variable runs in an environment; only the two
+    # deployments count as deployments, the others only prepare or access.
+    for name, job in jobs.items():
+        text = json.dumps({k: v for k, v in job.items() if k != "environment"})
+        reads = [v for v in PER_ENVIRONMENT if f"${v}" in text or f"${{{v}}}" in text]
+        if reads:
+            assert "environment" in job, f"{name} reads {reads} without an environment"
+        if "environment" in job:
+            action = job["environment"].get("action", "start")
+            deploys = name in (f"deploy-{stage_env}", "deploy-prod")
+            assert (action == "start") == deploys, (name, action)
     schedule = '$CI_PIPELINE_SOURCE == "schedule" && $SCHEDULED_JOB == "retrain"'
     assert jobs["retrain"]["rules"][0]["if"] == schedule
     assert jobs["drift-check"]["artifacts"]["reports"]["dotenv"] == "drift.env"
     assert "python -m demo_churn.pipeline run --sample-rows 600" in jobs["train-sample"]["script"]
+    retrain_script = "\n".join(jobs["retrain"]["script"])
+    _assert_gate_semantics(_gate_block(retrain_script), tmp_path, "TRIGGERED curl")
     release = (rendered[gl_combo] / ".gitlab" / "ci" / "release.yml").read_text(encoding="utf-8")
     _assert_release_strategy(gl_combo[0], release)
     for name in (f"deploy-{stage_env}", "deploy-prod"):
@@ -385,6 +601,38 @@ def _groovy_code(text: str) -> str:
     return "".join(out)
 
 
+def _skip_literal(text: str, i: int) -> int:
+    """The index after the comment or string starting at ``i`` (``i`` itself otherwise)."""
+    if text.startswith("//", i):
+        end = text.find("\n", i)
+        return len(text) if end < 0 else end
+    if text.startswith("/*", i):
+        return text.index("*/", i) + 2
+    if text.startswith(("'''", '"""'), i):
+        return text.index(text[i : i + 3], i + 3) + 3
+    if text[i] in "'\"":
+        j = i + 1
+        while text[j] != text[i]:
+            j += 2 if text[j] == "\\" else 1
+        return j + 1
+    return i
+
+
+def _stage_block(text: str, name: str) -> str:
+    """The raw source of ``stage('name') { ... }`` (braces in strings and comments ignored)."""
+    start = text.index(f"stage('{name}')")
+    i, depth = text.index("{", start), 0
+    while True:
+        after = _skip_literal(text, i)
+        if after != i:
+            i = after
+            continue
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        i += 1
+        if depth == 0:
+            return text[start:i]
+
+
 def _balanced(code: str) -> bool:
     pairs, stack = {")": "(", "]": "[", "}": "{"}, []
     for char in code:
@@ -408,6 +656,7 @@ def test_jenkins_pipelines_are_declarative_and_complete(
     main = (project / "Jenkinsfile").read_text(encoding="utf-8")
     stages = re.findall(r"stage\('([^']+)'\)", main)
     assert stages == [
+        "Build and stage",
         "Install",
         "Lint",
         "Test",
@@ -417,15 +666,58 @@ def test_jenkins_pipelines_are_declarative_and_complete(
         f"Deploy-{stage_env}",
         "Champion/challenger gate",
         "Approve production",
-        "Deploy-prod",
+        "Production",
+        "Install for production",
         "Promote the champion",
+        "Deploy-prod",
     ]
-    assert "input message:" in main and "changeRequest()" in main
+    assert "changeRequest()" in main
     _assert_release_strategy(jk_combo[0], main)
     # Each deploy stage rolls back in its own `post { failure { ... } }`.
-    assert main.count("post {\n                failure {") == 2
+    for name in (f"Deploy-{stage_env}", "Deploy-prod"):
+        assert re.search(r"post \{\s*failure \{", _stage_block(main, name)), name
+    # The approval waits outside any executor: no agent for the pipeline, none at the input.
+    code = _groovy_code(main)
+    assert re.match(r"\s*pipeline \{\s*agent none\b", code)
+    approval = _stage_block(main, "Approve production")
+    assert "input message:" in approval and "agent none" in approval
+    assert "input message:" not in main.replace(approval, "")
+    # Credentials per stage and environment, login state in a per-build config directory.
+    expected = {
+        "Train and register the challenger": stage_env,
+        "Build image": stage_env,
+        f"Deploy-{stage_env}": stage_env,
+        "Champion/challenger gate": stage_env,
+        "Promote the champion": stage_env,
+        "Deploy-prod": "prod",
+    }
+    for name, env in expected.items():
+        ids = re.findall(r"azureServicePrincipal\('([^']+)'\)", _stage_block(main, name))
+        assert ids == [f"demo-churn-{env}"], (name, ids)
+    for outer in ("Build and stage", "Production"):
+        block = _stage_block(main, outer)
+        assert "agent any" in block and "AZURE_CONFIG_DIR = " in block, outer
+        assert 'rm -rf "$AZURE_CONFIG_DIR"' in block, outer
+    # Each deployment publishes the training reference after the switch, in its credentials.
+    for name in (f"Deploy-{stage_env}", "Deploy-prod"):
+        block = _stage_block(main, name)
+        steps = block[: block.index("post {")]
+        assert steps.index("monitoring publish-reference") > steps.rindex(
+            "az ml batch-endpoint update"
+            if jk_combo[0] == "batch"
+            else "az ml online-endpoint update"
+        )
+    assert "artifacts/reference.csv" in main.split("stash name: 'release'")[1].splitlines()[0]
+    # Outside the withCredentials blocks, no stage sees a secret.
+    assert main.count("azureServicePrincipal(") == len(expected)
     retrain = (project / "Jenkinsfile.retrain").read_text(encoding="utf-8")
     assert "cron('H 3 * * 1')" in retrain and "pipeline run" in retrain
+    assert f"azureServicePrincipal('demo-churn-{stage_env}')" in retrain
+    # The gate's status: 0 releases, 1 does not, anything else fails the build.
+    gate = _stage_block(retrain, "Champion/challenger gate")
+    assert "returnStatus: true" in gate and re.search(r"if \(status > 1\) \{\s*error\(", gate)
+    for text in (retrain, (project / "Jenkinsfile.monitor").read_text(encoding="utf-8")):
+        assert "AZURE_CONFIG_DIR = " in text and "-azure')" not in text
     monitor = (project / "Jenkinsfile.monitor").read_text(encoding="utf-8")
     assert "environment name: 'DRIFT_DETECTED', value: 'true'" in monitor
     assert "build job: 'demo-churn-retrain'" in monitor
@@ -509,6 +801,49 @@ def test_terraform_parses_with_every_resource_and_a_var_file_per_environment(
         assert keys <= set(variables), f"{env}.tfvars sets undeclared variables"
         assert required <= keys, f"{env}.tfvars misses required variables"
         assert _unquote(values["environment"]) == env
+
+
+#: Who needs what, on which resource (least privilege): (principal, role, scope).
+LEAST_PRIVILEGE = {
+    ("endpoint", "AcrPull", "registry"),
+    ("endpoint", "Storage Blob Data Contributor", "monitoring container"),
+    ("workspace", "Storage Blob Data Contributor", "storage account"),
+    ("compute", "Storage Blob Data Contributor", "storage account"),
+    ("compute", "AcrPull", "registry"),
+    ("ci", "AcrPush", "registry"),
+    ("ci", "AzureML Data Scientist", "workspace"),
+    ("ci", "Storage Blob Data Contributor", "monitoring container"),
+}
+
+
+@pytest.mark.parametrize("tf_combo", TERRAFORM, ids=_ids)
+def test_terraform_grants_least_privilege_roles(
+    rendered: dict[Combo, Path], tf_combo: Combo
+) -> None:
+    import hcl2
+
+    main = hcl2.loads((rendered[tf_combo] / "infra/terraform/main.tf").read_text("utf-8"))
+    principals = {
+        "azurerm_user_assigned_identity.endpoint": "endpoint",
+        "azurerm_machine_learning_workspace.main": "workspace",
+        "azurerm_machine_learning_compute_cluster.cpu": "compute",
+        "var.ci_principal_id": "ci",
+    }
+    scopes = {
+        "azurerm_container_registry.main.id": "registry",
+        "local.monitoring_container_id": "monitoring container",
+        "azurerm_storage_account.main.id": "storage account",
+        "azurerm_machine_learning_workspace.main.id": "workspace",
+    }
+    grants = set()
+    for block in main["resource"]:
+        for body in block.get(
+            '"azurerm_role_assignment"', block.get("azurerm_role_assignment", {})
+        ).values():
+            principal = next(v for k, v in principals.items() if k in body["principal_id"])
+            scope = scopes[body["scope"].strip("${}")]
+            grants.add((principal, _unquote(body["role_definition_name"]), scope))
+    assert grants == LEAST_PRIVILEGE
 
 
 def _same_tree(a: Path, b: Path) -> bool:
@@ -614,3 +949,91 @@ def test_bicep_has_the_expected_structure(rendered: dict[Combo, Path], bc_combo:
 def test_the_matrix_is_complete(rendered: dict[Combo, Path]) -> None:
     assert len(rendered) == len(PATTERNS) * len(CIS) * len(IACS) == 16
     assert all((path / "pyproject.toml").is_file() for path in rendered.values())
+
+
+@pytest.mark.parametrize("bc_combo", BICEP, ids=_ids)
+def test_bicep_grants_least_privilege_roles(rendered: dict[Combo, Path], bc_combo: Combo) -> None:
+    source = (rendered[bc_combo] / "infra/bicep/main.bicep").read_text(encoding="utf-8")
+    role_ids = dict(re.findall(r"^  (\w+): '([0-9a-f-]{36})'$", source, re.M))
+    names = {
+        "acrPull": "AcrPull",
+        "acrPush": "AcrPush",
+        "storageBlobDataContributor": "Storage Blob Data Contributor",
+        "azureMLDataScientist": "AzureML Data Scientist",
+    }
+    assert set(role_ids) == set(names)
+    principals = {
+        "endpointIdentity": "endpoint",
+        "workspace.identity": "workspace",
+        "cpuCluster.identity": "compute",
+        "ciPrincipalId": "ci",
+    }
+    scopes = {
+        "registry": "registry",
+        "monitoringContainer": "monitoring container",
+        "storage": "storage account",
+        "workspace": "workspace",
+    }
+    grants = set()
+    blocks = re.findall(
+        r"^resource \w+ 'Microsoft.Authorization/roleAssignments@[^']+' = "
+        r"(?:if \(.+?\) )?\{$(.*?)^\}",
+        source,
+        re.M | re.S,
+    )
+    for body in blocks:
+        scope = re.search(r"^  scope: (\w+)$", body, re.M)
+        role = re.search(r"roleDefinitions', roles\.(\w+)\)", body)
+        principal = re.search(r"principalId: ([\w.]+)", body)
+        assert scope and role and principal, body
+        who = next(v for k, v in principals.items() if principal.group(1).startswith(k))
+        grants.add((who, names[role.group(1)], scopes[scope.group(1)]))
+    assert grants == LEAST_PRIVILEGE
+
+
+@pytest.mark.parametrize("iac_combo", [c for c in COMBOS if c[0] == "realtime"], ids=_ids)
+def test_premium_skus_only_in_production(rendered: dict[Combo, Path], iac_combo: Combo) -> None:
+    folder = rendered[iac_combo] / "infra"
+    if iac_combo[2] == "terraform":
+        import hcl2
+
+        main = hcl2.loads((folder / "terraform/main.tf").read_text(encoding="utf-8"))
+        premium = next(b["premium"] for b in main["locals"] if "premium" in b)
+        assert premium == '${var.environment == "prod"}'
+        registry = next(
+            body
+            for block in main["resource"]
+            for kind, items in block.items()
+            if _unquote(kind) == "azurerm_container_registry"
+            for body in items.values()
+        )
+        assert registry["sku"] == '${local.premium ? "Premium" : "Standard"}'
+    else:
+        source = (folder / "bicep/main.bicep").read_text(encoding="utf-8")
+        assert re.search(r"^var premium = environment == 'prod'$", source, re.M)
+        assert "name: premium ? 'Premium' : 'Standard'" in source
+        assert "'Premium'\n" not in source.replace("? 'Premium'", "")
+
+
+@pytest.mark.parametrize("ci_combo", [c for c in COMBOS if c[0] == "realtime"], ids=_ids)
+def test_endpoints_run_as_the_identity_the_iac_grants(
+    rendered: dict[Combo, Path], ci_combo: Combo
+) -> None:
+    project = rendered[ci_combo]
+    endpoint = _load_yaml(project / "azureml" / "online-endpoint.yml")
+    assert endpoint["identity"]["type"] == "user_assigned"
+    assert endpoint["identity"]["user_assigned_identities"][0]["resource_id"].endswith(
+        "/userAssignedIdentities/id-demo-churn-dev-endpoint"
+    )
+    release = {
+        "github": ".github/workflows/release.yml",
+        "azure-devops": ".azure-pipelines/release.yml",
+        "gitlab": ".gitlab/ci/release.yml",
+        "jenkins": "Jenkinsfile",
+    }[ci_combo[1]]
+    text = (project / release).read_text(encoding="utf-8")
+    for env in (_stage_env(ci_combo), "prod"):
+        # The environment's identity, on the endpoint and to the service (DefaultAzureCredential).
+        assert f"az identity show --name id-demo-churn-{env}-endpoint" in text
+    assert text.count('identity.user_assigned_identities[0].resource_id="$identity_id"') == 2
+    assert text.count('environment_variables.AZURE_CLIENT_ID="$identity_client"') == 2

@@ -4,9 +4,9 @@
     python scripts/smoke_test.py --url https://<endpoint>.inference.ml.azure.com/score \
         --key "$ENDPOINT_KEY" --deployment green --no-health
 
-Sends one valid request built from configs/schema.yaml (expects 200 and a probability in
-[0, 1]) and one invalid request (expects 422). Exits 1 on any failure, so a release
-pipeline can roll back.
+Checks GET /health and GET /ready, then sends one valid request built from
+configs/schema.yaml (expects 200 and a probability in [0, 1]) and one invalid request
+(expects 422). Exits 1 on any failure, so a release pipeline can roll back.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", required=True, help="base URL, or the full scoring URL")
     parser.add_argument("--key", help="endpoint key (Azure ML online endpoints)")
     parser.add_argument("--deployment", help="route to this deployment (azureml header)")
-    parser.add_argument("--no-health", action="store_true", help="skip GET /health")
+    parser.add_argument("--no-health", action="store_true", help="skip GET /health and /ready")
     parser.add_argument("--schema", type=Path, default=Path("configs/schema.yaml"))
     parser.add_argument("--retries", type=int, default=5)
     args = parser.parse_args(argv)
@@ -66,16 +66,18 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = []
 
     if not args.no_health:
-        for attempt in range(args.retries):
-            try:
-                status, body = call(f"{base}/health", headers)
-            except (urllib.error.URLError, ConnectionError) as exc:
-                status, body = 0, str(exc)
-            if status == 200:
-                break
-            time.sleep(2**attempt)
-        if status != 200:
-            failures.append(f"GET /health answered {status}: {body}")
+        # Liveness first, then readiness (the model loads after the process starts).
+        for route in ("/health", "/ready"):
+            for attempt in range(args.retries):
+                try:
+                    status, body = call(f"{base}{route}", headers)
+                except (urllib.error.URLError, ConnectionError) as exc:
+                    status, body = 0, str(exc)
+                if status == 200:
+                    break
+                time.sleep(2**attempt)
+            if status != 200:
+                failures.append(f"GET {route} answered {status}: {body}")
 
     record = example_record(args.schema)
     status, body = call(predict_url, headers, {"instances": [record]})

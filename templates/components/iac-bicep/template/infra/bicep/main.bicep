@@ -35,8 +35,13 @@ param computeMaxNodes int = 2
 @description('Public IP ranges (CIDR) allowed to reach the key vault and storage (CI agents, operators).')
 param allowedIpRanges array = []
 
+@description('Object id of this environment\'s CI identity (workload identity federation); empty: no role for CI.')
+param ciPrincipalId string = ''
+
 var name = '${project}-${environment}'
 var compact = take(toLower(replace(replace(project, '-', ''), '_', '')), 14)
+// Premium SKUs in production only: dev and staging do not pay for them.
+var premium = environment == 'prod'
 var tags = {
   project: project
   environment: environment
@@ -179,20 +184,22 @@ resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-previ
 
 resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   // checkov:skip=CKV_AZURE_139: Hosted CI agents push images over the public endpoint; a private registry needs a VNet and self-hosted agents.
+  // checkov:skip=CKV_AZURE_163: Image scanning runs on the Premium registry of prod; dev and staging use Standard, without premium costs.
   // checkov:skip=CKV_AZURE_166: Quarantine blocks pulls until an external scanner marks images; enable it together with Defender for Containers.
   name: 'cr${compact}${environment}'
   location: location
   tags: tags
+  // Premium (zone redundancy, dedicated data endpoints, retention) where it pays: prod.
   sku: {
-    name: 'Premium'
+    name: premium ? 'Premium' : 'Standard'
   }
   properties: {
     adminUserEnabled: false
-    zoneRedundancy: 'Enabled'
-    dataEndpointEnabled: true
+    zoneRedundancy: premium ? 'Enabled' : 'Disabled'
+    dataEndpointEnabled: premium
     policies: {
       retentionPolicy: {
-        status: 'enabled'
+        status: premium ? 'enabled' : 'disabled'
         days: 7
       }
     }
@@ -243,6 +250,109 @@ resource cpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2024-
   }
 }
 
+// --- identities and least-privilege role assignments --------------------------------------------
+// Each identity gets the data-plane roles it needs, on the one resource it uses: no Owner or
+// Contributor, no account keys (shared keys are disabled on the storage account).
+var roles = {
+  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+  acrPush: '8311e382-0749-4cb8-b61a-304f252e45ec'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  azureMLDataScientist: 'f6c7c914-8db3-469d-8ca1-694a8f32e121'
+}
+
+// The online endpoint's identity (online-endpoint.yml: identity type user_assigned): pulls
+// the service image and appends the inference log to the monitoring container.
+resource endpointIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-${name}-endpoint'
+  location: location
+  tags: tags
+}
+
+resource endpointPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: registry
+  name: guid(registry.id, endpointIdentity.id, roles.acrPull)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull)
+    principalId: endpointIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource endpointMonitoring 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: monitoringContainer
+  name: guid(monitoringContainer.id, endpointIdentity.id, roles.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: endpointIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Identity-based datastores: the workspace and its compute reach the storage account with
+// their managed identities (shared keys are disabled), and pull images without admin users.
+resource workspaceStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, workspace.id, roles.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: workspace.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource computeStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, cpuCluster.id, roles.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: cpuCluster.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource computePull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: registry
+  name: guid(registry.id, cpuCluster.id, roles.acrPull)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull)
+    principalId: cpuCluster.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// This environment's CI identity: pushes images, trains, registers and deploys in the
+// workspace, publishes the training reference and reads the inference log for the drift
+// check. Nothing on the other environments.
+resource ciPush 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(ciPrincipalId)) {
+  scope: registry
+  name: guid(registry.id, ciPrincipalId, roles.acrPush)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPush)
+    principalId: ciPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource ciWorkspace 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(ciPrincipalId)) {
+  scope: workspace
+  name: guid(workspace.id, ciPrincipalId, roles.azureMLDataScientist)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.azureMLDataScientist)
+    principalId: ciPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource ciMonitoring 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(ciPrincipalId)) {
+  scope: monitoringContainer
+  name: guid(monitoringContainer.id, ciPrincipalId, roles.storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: ciPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 @description('Resource group of the environment (AZURE_RESOURCE_GROUP in CI).')
 output resourceGroupName string = resourceGroup().name
 
@@ -254,3 +364,6 @@ output containerRegistryName string = registry.name
 
 @description('Storage account of the workspace, also holding monitoring data (STORAGE_ACCOUNT in CI).')
 output storageAccountName string = storage.name
+
+@description('Resource id of the online endpoint\'s identity (online-endpoint.yml, user_assigned).')
+output endpointIdentityId string = endpointIdentity.id

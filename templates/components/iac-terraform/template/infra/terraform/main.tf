@@ -8,6 +8,8 @@ data "azurerm_client_config" "current" {}
 locals {
   name    = "${var.project}-${var.environment}"
   compact = substr(replace(lower(var.project), "/[^a-z0-9]/", ""), 0, 14)
+  # Premium SKUs in production only: dev and staging do not pay for them.
+  premium = var.environment == "prod"
   tags = merge(var.tags, {
     project     = var.project
     environment = var.environment
@@ -131,16 +133,18 @@ resource "azurerm_container_registry" "main" {
   #checkov:skip=CKV_AZURE_139:Hosted CI agents push images over the public endpoint; a private registry needs a VNet and self-hosted agents.
   #checkov:skip=CKV_AZURE_165:Single-region deployment; add georeplications when the service runs in several regions.
   #checkov:skip=CKV_AZURE_164:Docker Content Trust is deprecated by Azure; sign images with Notation in the release pipeline instead.
+  #checkov:skip=CKV_AZURE_233:Zone redundancy is a Premium feature: prod is Premium and zone redundant; dev and staging use Standard.
   #checkov:skip=CKV_AZURE_166:Quarantine blocks pulls until an external scanner marks images; enable it together with Defender for Containers.
   name                          = "cr${local.compact}${var.environment}"
   location                      = azurerm_resource_group.main.location
   resource_group_name           = azurerm_resource_group.main.name
-  sku                           = "Premium"
+  # Premium (zone redundancy, dedicated data endpoints, retention) where it pays: prod.
+  sku                           = local.premium ? "Premium" : "Standard"
   admin_enabled                 = false
   public_network_access_enabled = true
-  zone_redundancy_enabled       = true
-  data_endpoint_enabled         = true
-  retention_policy_in_days      = 7
+  zone_redundancy_enabled       = local.premium
+  data_endpoint_enabled         = local.premium
+  retention_policy_in_days      = local.premium ? 7 : null
   tags                          = local.tags
 }
 
@@ -183,4 +187,77 @@ resource "azurerm_machine_learning_compute_cluster" "cpu" {
   }
 
   tags = local.tags
+}
+
+# --- identities and least-privilege role assignments ------------------------------------------
+# Each identity gets the data-plane roles it needs, on the one resource it uses: no Owner or
+# Contributor, no account keys (shared keys are disabled on the storage account).
+
+# The online endpoint's identity (online-endpoint.yml: identity type user_assigned): pulls
+# the service image and appends the inference log to the monitoring container.
+resource "azurerm_user_assigned_identity" "endpoint" {
+  name                = "id-${local.name}-endpoint"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  tags                = local.tags
+}
+
+locals {
+  monitoring_container_id = "${azurerm_storage_account.main.id}/blobServices/default/containers/${azurerm_storage_container.monitoring.name}"
+}
+
+resource "azurerm_role_assignment" "endpoint_pull" {
+  scope                = azurerm_container_registry.main.id
+  role_definition_name = "AcrPull"
+  principal_id         = azurerm_user_assigned_identity.endpoint.principal_id
+}
+
+resource "azurerm_role_assignment" "endpoint_monitoring" {
+  scope                = local.monitoring_container_id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = azurerm_user_assigned_identity.endpoint.principal_id
+}
+
+# Identity-based datastores: the workspace and its compute reach the storage account with
+# their managed identities (shared keys are disabled), and pull images without admin users.
+resource "azurerm_role_assignment" "workspace_storage" {
+  scope                = azurerm_storage_account.main.id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = azurerm_machine_learning_workspace.main.identity[0].principal_id
+}
+
+resource "azurerm_role_assignment" "compute_storage" {
+  scope                = azurerm_storage_account.main.id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = azurerm_machine_learning_compute_cluster.cpu.identity[0].principal_id
+}
+
+resource "azurerm_role_assignment" "compute_pull" {
+  scope                = azurerm_container_registry.main.id
+  role_definition_name = "AcrPull"
+  principal_id         = azurerm_machine_learning_compute_cluster.cpu.identity[0].principal_id
+}
+
+# This environment's CI identity (workload identity federation): pushes images, trains,
+# registers and deploys in the workspace, publishes the training reference and reads the
+# inference log for the drift check. Nothing on the other environments.
+resource "azurerm_role_assignment" "ci_push" {
+  count                = var.ci_principal_id == "" ? 0 : 1
+  scope                = azurerm_container_registry.main.id
+  role_definition_name = "AcrPush"
+  principal_id         = var.ci_principal_id
+}
+
+resource "azurerm_role_assignment" "ci_workspace" {
+  count                = var.ci_principal_id == "" ? 0 : 1
+  scope                = azurerm_machine_learning_workspace.main.id
+  role_definition_name = "AzureML Data Scientist"
+  principal_id         = var.ci_principal_id
+}
+
+resource "azurerm_role_assignment" "ci_monitoring" {
+  count                = var.ci_principal_id == "" ? 0 : 1
+  scope                = local.monitoring_container_id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = var.ci_principal_id
 }

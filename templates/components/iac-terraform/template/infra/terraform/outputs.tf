@@ -23,3 +23,8 @@ output "application_insights_connection_string" {
   value       = azurerm_application_insights.main.connection_string
   sensitive   = true
 }
+
+output "endpoint_identity_id" {
+  description = "Resource id of the online endpoint's identity (online-endpoint.yml, user_assigned)."
+  value       = azurerm_user_assigned_identity.endpoint.id
+}

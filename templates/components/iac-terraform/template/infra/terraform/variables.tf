@@ -52,3 +52,9 @@ variable "allowed_ip_ranges" {
   type        = list(string)
   default     = []
 }
+
+variable "ci_principal_id" {
+  description = "Object id of this environment's CI identity (workload identity federation); empty: no role for CI."
+  type        = string
+  default     = ""
+}

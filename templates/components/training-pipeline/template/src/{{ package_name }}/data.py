@@ -19,6 +19,13 @@ CONTRACTS = ("month-to-month", "one-year", "two-year")
 _CONTRACT_EFFECT = {"month-to-month": 0.9, "one-year": -0.4, "two-year": -1.3}
 
 
+def snapshot_seed(seed: int, snapshot: str | None) -> int:
+    """The generator seed of a data snapshot (the configured seed when there is none)."""
+    if not snapshot:
+        return seed
+    return seed + 1 + int(hashlib.sha256(snapshot.encode()).hexdigest()[:6], 16) % 9000
+
+
 def generate(n_rows: int, seed: int, drift: float = 0.0, with_target: bool = True) -> pd.DataFrame:
     """Customer churn records drawn from fixed distributions.
 
@@ -83,10 +90,38 @@ def sample(frame: pd.DataFrame, rows: int, seed: int, target: str) -> pd.DataFra
     return pd.concat(parts).sort_index()
 
 
+def in_holdout(ids: pd.Series, test_size: float, version: str) -> pd.Series:
+    """True for the records of the pinned holdout: a stable function of the record id.
+
+    A record is in the holdout when the SHA-256 of ``"<version>:<id>"`` falls in the lowest
+    ``test_size`` of the hash range. The same record lands on the same side in every data
+    snapshot and on every machine, so no model, champion or challenger, is ever trained on
+    a record the gate compares them on. A new ``version`` draws a new holdout.
+    """
+
+    def position(value: object) -> float:
+        digest = hashlib.sha256(f"{version}:{value}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2.0**64
+
+    return ids.astype(str).map(position) < test_size
+
+
+def split_by_id(
+    frame: pd.DataFrame, test_size: float, id_column: str, version: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train rows and the pinned holdout (see :func:`in_holdout`)."""
+    mask = in_holdout(frame[id_column], test_size, version)
+    return frame[~mask], frame[mask]
+
+
 def split(
     frame: pd.DataFrame, test_size: float, seed: int, target: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stratified train/test split, reproducible from the seed."""
+    """Stratified train/test split, reproducible from the seed (data without an id column).
+
+    Unlike :func:`split_by_id`, it is not stable across data snapshots: a retrained model
+    may have seen rows the champion is tested on.
+    """
     rng = np.random.default_rng(seed)
     test_index: list[int] = []
     for _, group in frame.groupby(target, sort=True):
