@@ -74,6 +74,7 @@ def _models() -> Any:
         not_applicable: count
         not_assessed: count
         error: count
+        waived: count
 
     class Effort(_Model):
         size: str
