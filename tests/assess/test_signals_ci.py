@@ -1229,3 +1229,42 @@ def test_signals_survive_invalid_yaml_and_binary_files(tmp_path: Path) -> None:
     assert reasons["azure-pipelines.yml"].startswith("invalid YAML: ")
     assert reasons["Jenkinsfile"] == "binary file"
     assert len(snap.unreadable) == 4
+
+
+def test_gitlab_manual_job_for_the_production_environment_is_an_approval(tmp_path: Path) -> None:
+    # GitLab's documented approval job: a manual job that prepares the production environment
+    # (it does not deploy); the deploy job after it waits for the person who starts it.
+    res = run(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": """
+                stages: [approve, deploy]
+                approve-prod:
+                  stage: approve
+                  script: [echo approved]
+                  when: manual
+                  allow_failure: false
+                  environment: {name: production, action: prepare}
+                deploy-prod:
+                  stage: deploy
+                  script: [./deploy.sh]
+                  environment: production
+                """
+        },
+        ci_signals.ci_manual_approval,
+    )
+    assert res.found
+    assert any("started by a person" in e.note for e in res.evidence)
+    staging = run(
+        tmp_path / "staging",
+        {
+            ".gitlab-ci.yml": """
+                approve-staging:
+                  script: [echo approved]
+                  when: manual
+                  environment: {name: staging, action: prepare}
+                """
+        },
+        ci_signals.ci_manual_approval,
+    )
+    assert not staging.found

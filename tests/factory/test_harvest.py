@@ -156,7 +156,7 @@ def test_new_catalog_is_the_built_in_one_plus_the_component(project: Path, tmp_p
     catalog = load_catalog(tmp_path / "org")
     builtin = load_catalog()
     assert set(catalog.components) == set(builtin.components) | {"deploy-script"}
-    assert catalog.version == "1.1.0" and builtin.version == "1.0.0"
+    assert catalog.version == "1.2.0" and builtin.version == "1.1.0"
     entry = catalog.components["deploy-script"]
     assert (entry.version, entry.title, entry.requires, entry.questions) == (
         "1.0.0",
@@ -363,7 +363,7 @@ def test_a_project_not_from_the_catalog_uses_pyproject_values(tmp_path: Path) ->
         project, ["Dockerfile"], component="serving-realtime", catalog=tmp_path / "org2"
     )
     assert result.values.source == "pyproject.toml"
-    assert (result.version, result.previous_version) == ("1.1.0", "1.0.0")
+    assert (result.version, result.previous_version) == ("1.2.0", "1.1.0")
     assert [f.replaces for f in result.files] == ["template/Dockerfile.jinja"]
     assert _component_files(tmp_path / "org2", "serving-realtime")["template/Dockerfile.jinja"] == (
         'FROM python:3.11-slim\nCMD ["python", "-m", "{{ package_name }}.serve"]\n'

@@ -196,6 +196,10 @@ class GitLabReader(BuilderBase):
             gate = _gitlab_only(get("only"), merged["only"][1], seen)
             conditions = ["only: " + ", ".join(_gitlab_only_refs(get("only")))]
         gate = gate.narrowed_by(wf_gate)
+        if manual and env and action == "prepare":
+            # GitLab's documented approval job: started by a person, it prepares the
+            # environment (its name is kept on the step) without deploying to it.
+            steps.append(Step(fpath, env_line or parent.key_line(name), name=env, uses="approval"))
         return Job(
             path=fpath,
             line=parent.key_line(name),

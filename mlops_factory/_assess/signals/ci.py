@@ -446,6 +446,7 @@ def ci_manual_approval(snap: RepoSnapshot) -> SignalResult:
                 j.deployment
                 or _DEPLOY_NAME.search(f"{j.title} {j.stage}")
                 or _deploy_hit(snap, p, j) is not None
+                or any(_PROD.search(s.name) for s in j.approval_steps)
             ):
                 note = f"{_who(p, j)} deploys only when started by a person (when: manual)"
                 evidence.append(_ev(snap, j.path, j.line, note))
