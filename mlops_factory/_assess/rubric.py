@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, NoReturn
 
 from mlops_factory._assess.model import (
-    DIMENSIONS,
     MAX_LEVEL,
     Applicability,
     Criterion,
     Detection,
     Effort,
-    EffortSize,
     EvidenceRules,
     ModelStatement,
     Remediation,
-    Role,
     Rubric,
 )
 from mlops_factory._errors import FactoryError
@@ -35,12 +32,14 @@ EFFORT_DAYS: dict[str, tuple[float, float]] = {"S": (0.25, 2), "M": (1, 5), "L":
 # Ids are stable and never reused; the digits no longer have to match the level, so a
 # criterion can move level and keep the id that answers files and histories use.
 _ID = re.compile(r"^[A-Z]{2}-\d{3}$")
-_ROLES: tuple[Role, ...] = ("defining", "practice")
 _STATEMENT_ID = re.compile(r"^L[0-4]\.[a-z]+\.\d+$")
 _COMPONENT = re.compile(r"^[a-z][a-z0-9-]*$")
 #: Loaded rubrics by (path, mtime, size, check_signals): a Rubric is immutable, and
 #: callers assessing many repos in one process should not re-parse it every time.
 _CACHE: dict[tuple[str, int, int, bool], Rubric] = {}
+
+
+_HINT = "fix the rubric file, or run without --rubric to use the built-in rubric"
 
 
 class _Where:
@@ -52,7 +51,7 @@ class _Where:
     def fail(self, where: str, message: str, hint: str | None = None) -> NoReturn:
         raise FactoryError(
             f"{self.source}: {where}: {message}",
-            hint or "fix the rubric file, or run without --rubric to use the built-in rubric",
+            hint or _HINT,
         )
 
 
@@ -96,217 +95,211 @@ def load_rubric(
     return rubric
 
 
+def _text(value: str) -> str:
+    """Non-empty text; one-line text has its whitespace runs collapsed (YAML folding)."""
+    if not value.strip():
+        raise ValueError("must be non-empty text")
+    return " ".join(value.split()) if "\n" not in value.strip() else value.strip()
+
+
+def _pattern(rx: re.Pattern[str], what: str) -> Any:
+    """A validator: the text matches ``rx``, else the error says what it should look like."""
+
+    def check(value: str) -> str:
+        if not rx.match(value):
+            raise ValueError(f"must look like {what} (got {value!r})")
+        return value
+
+    return check
+
+
+def _alternatives(value: list[Any]) -> list[Any]:
+    """``any_of``: each item is a signal name or a list of names that must all be found."""
+    for item in value:
+        group = item if isinstance(item, list) else [item]
+        if not group or not all(isinstance(n, str) and n for n in group):
+            raise ValueError(f"must list signal names or lists of names (got {item!r})")
+    return value
+
+
+@cache
+def _models() -> Any:
+    """The rubric's schema as strict pydantic models (built on first use: pydantic is
+    imported lazily so that start-up stays fast)."""
+    from typing import Annotated, Literal
+
+    from pydantic import AfterValidator, BaseModel, Field
+
+    from mlops_factory._schema import strict_config
+
+    Text = Annotated[str, AfterValidator(_text)]
+    Name = Annotated[str, Field(min_length=1)]
+    Level = Annotated[int, Field(ge=1, le=MAX_LEVEL)]
+    Days = Annotated[int | float, Field(gt=0)]
+
+    class _Model(BaseModel):
+        model_config = strict_config()
+
+    class Statement(_Model):
+        id: Annotated[str, AfterValidator(_pattern(_STATEMENT_ID, "L2.mc.3 (level, area, number)"))]
+        level: Annotated[int, Field(ge=0, le=MAX_LEVEL)]
+        dimension: Text
+        text: Text
+
+    class EffortModel(_Model):
+        size: Literal["S", "M", "L"]
+        days: list[Days] = Field(min_length=2, max_length=2)
+
+    class DetectionModel(_Model):
+        description: Text
+        signals: list[Name] = []
+        any_of: Annotated[list[Any], AfterValidator(_alternatives)] = []
+        applies_if: list[Name] = []
+        question: Text | None = None
+
+    class RemediationModel(_Model):
+        text: Text
+        effort: EffortModel
+        success: Text
+        deliverable: Text
+        component: (
+            Annotated[str, AfterValidator(_pattern(_COMPONENT, "a catalog component name"))] | None
+        ) = None
+
+    class EvidenceModel(_Model):
+        strong: Text
+        weak: Text
+
+    class CriterionModel(_Model):
+        id: Annotated[str, AfterValidator(_pattern(_ID, "MC-201 (two letters, three digits)"))]
+        level: Level
+        dimension: Literal["people", "model_creation", "model_release", "application_integration"]
+        title: Text
+        motivation: Text
+        covers: list[Name] = []
+        detection: DetectionModel
+        remediation: RemediationModel
+        role: Literal["defining", "practice"] = "practice"
+        rests_on: list[Name] = []
+        evidence: EvidenceModel | None = None
+
+    class ApplicabilityModel(_Model):
+        dimension: Literal["people", "model_creation", "model_release", "application_integration"]
+        signals: list[Name] = Field(min_length=1)
+        reason: Text
+
+    class RubricModel(_Model):
+        schema_: Literal["mlops-factory/rubric/v1"] = Field(alias="schema")
+        id: Text
+        version: Annotated[str | int | float, AfterValidator(lambda v: _text(str(v)))]
+        title: Text
+        statements: list[Statement] = []
+        criteria: list[CriterionModel] = Field(min_length=1)
+        applicability: list[ApplicabilityModel] = []
+
+    return RubricModel
+
+
 def parse_rubric(data: Any, source: str = "<rubric>") -> Rubric:
-    """Validate already-parsed YAML ``data`` and build a :class:`Rubric`."""
+    """Validate already-parsed YAML ``data`` and build a :class:`Rubric`.
+
+    The shape is checked by the one schema layer (strict models: errors name the file,
+    the entry and the field); what spans entries (unique ids, statements that exist and
+    are of the right level, effort ranges) is checked after, in the same words.
+    """
+    from mlops_factory._schema import validate
+
+    raw = validate(_models(), data, source=source, hint=_HINT, entry_keys=("id",))
     w = _Where(source)
-    top = _mapping(w, "top level", data)
-    _only(
-        w,
-        "top level",
-        top,
-        {"schema", "id", "version", "title", "statements", "criteria", "applicability"},
+    statements = tuple(
+        ModelStatement(id=s.id, level=s.level, dimension=s.dimension, text=s.text)
+        for s in raw.statements
     )
-    if top.get("schema") != RUBRIC_SCHEMA:
-        w.fail("field 'schema'", f"must be {RUBRIC_SCHEMA!r} (got {top.get('schema')!r})")
-    rubric_id = _text(w, "top level", top, "id")
-    version = _text(w, "top level", top, "version", coerce=True)
-    title = _text(w, "top level", top, "title")
-
-    statements: list[ModelStatement] = []
-    for i, raw in enumerate(_list(w, "top level", top, "statements", required=False)):
-        where = f"statements[{i}]"
-        s = _mapping(w, where, raw)
-        _only(w, where, s, {"id", "level", "dimension", "text"})
-        sid = _text(w, where, s, "id")
-        where = f"statement {sid}"
-        if not _STATEMENT_ID.match(sid):
-            w.fail(f"{where}: field 'id'", "must look like L2.mc.3 (level, area, number)")
-        statements.append(
-            ModelStatement(
-                id=sid,
-                level=_int(w, where, s, "level", 0, MAX_LEVEL),
-                dimension=_text(w, where, s, "dimension"),
-                text=_text(w, where, s, "text"),
-            )
-        )
     _unique(w, "statements", [s.id for s in statements])
-
-    criteria: list[Criterion] = []
-    raw_criteria = _list(w, "top level", top, "criteria")
-    if not raw_criteria:
-        w.fail("field 'criteria'", "must list at least one criterion")
     levels = {s.id: s.level for s in statements}
-    for i, raw in enumerate(raw_criteria):
-        criteria.append(_criterion(w, i, raw, levels))
+    criteria = tuple(_criterion(w, i, c, levels) for i, c in enumerate(raw.criteria))
     _unique(w, "criteria", [c.id for c in criteria])
-    applicability: list[Applicability] = []
-    for i, raw in enumerate(_list(w, "top level", top, "applicability", required=False)):
-        where = f"applicability[{i}]"
-        a = _mapping(w, where, raw)
-        _only(w, where, a, {"dimension", "signals", "reason"})
-        dim = _text(w, where, a, "dimension")
-        if dim not in DIMENSIONS:
-            w.fail(f"{where}: field 'dimension'", f"must be one of {', '.join(DIMENSIONS)}")
-        names = _strings(w, where, a, "signals")
-        if not names:
-            w.fail(f"{where}: field 'signals'", "must name at least one signal")
-        applicability.append(Applicability(dim, tuple(names), _text(w, where, a, "reason")))
+    applicability = tuple(
+        Applicability(a.dimension, tuple(a.signals), a.reason) for a in raw.applicability
+    )
     _unique(w, "applicability", [a.dimension for a in applicability])
     return Rubric(
-        id=rubric_id,
-        version=version,
-        title=title,
+        id=raw.id,
+        version=raw.version,
+        title=raw.title,
         source=source,
-        criteria=tuple(criteria),
-        statements=tuple(statements),
-        applicability=tuple(applicability),
+        criteria=criteria,
+        statements=statements,
+        applicability=applicability,
     )
 
 
-def _criterion(w: _Where, index: int, raw: Any, statement_levels: dict[str, int]) -> Criterion:
-    c = _mapping(w, f"criteria[{index}]", raw)
-    cid = _text(w, f"criteria[{index}]", c, "id")
-    where = f"criterion {cid}"
-    if not _ID.match(cid):
-        w.fail(f"{where}: field 'id'", "must look like MC-201 (two letters, three digits)")
-    _only(
-        w,
-        where,
-        c,
-        {
-            "id",
-            "level",
-            "dimension",
-            "title",
-            "motivation",
-            "covers",
-            "detection",
-            "remediation",
-            "role",
-            "rests_on",
-            "evidence",
-        },
-    )
-    level = _int(w, where, c, "level", 1, MAX_LEVEL)
-    role = c.get("role", "practice")
-    if role not in _ROLES:
-        w.fail(f"{where}: field 'role'", f"must be defining or practice (got {role!r})")
-    rests_on = tuple(_strings(w, where, c, "rests_on"))
-    for sid in rests_on:
-        if sid not in statement_levels:
-            w.fail(f"{where}: field 'rests_on'", f"names unknown model statement {sid!r}")
-        if statement_levels[sid] != level:
+def _criterion(w: _Where, index: int, c: Any, statement_levels: dict[str, int]) -> Criterion:
+    """A :class:`Criterion` from its validated model, with the cross-entry checks."""
+    where = f"criteria[{index}] ({c.id})"
+    for field, ids in (("covers", c.covers), ("rests_on", c.rests_on)):
+        for sid in ids:
+            if sid not in statement_levels:
+                w.fail(f"{where}: field {field!r}", f"names unknown model statement {sid!r}")
+    for sid in c.rests_on:
+        if statement_levels[sid] != c.level:
             w.fail(
                 f"{where}: field 'rests_on'",
-                f"statement {sid} is of level {statement_levels[sid]}, the criterion of {level}",
+                f"statement {sid} is of level {statement_levels[sid]}, the criterion of {c.level}",
             )
-    if role == "defining" and not rests_on:
+    if c.role == "defining" and not c.rests_on:
         w.fail(
             f"{where}: field 'rests_on'",
             "a defining criterion must name the model statement that makes it defining",
         )
-    rules = EvidenceRules()
-    if c.get("evidence") is not None:
-        ev = _mapping(w, f"{where}: field 'evidence'", c.get("evidence"))
-        _only(w, f"{where}: evidence", ev, {"strong", "weak"})
-        rules = EvidenceRules(
-            strong=_text(w, f"{where}: evidence", ev, "strong"),
-            weak=_text(w, f"{where}: evidence", ev, "weak"),
-        )
-    dimension = _text(w, where, c, "dimension")
-    if dimension not in DIMENSIONS:
+    d = c.detection
+    if d.question and (d.signals or d.any_of):
         w.fail(
-            f"{where}: field 'dimension'",
-            f"must be one of {', '.join(DIMENSIONS)} (got {dimension!r})",
+            f"{where}: field 'detection'",
+            "has both a question and signals; a criterion is decided one way",
         )
-
-    covers = tuple(_strings(w, where, c, "covers"))
-    for sid in covers:
-        if sid not in statement_levels:
-            w.fail(f"{where}: field 'covers'", f"names unknown model statement {sid!r}")
-
-    d = _mapping(w, f"{where}: field 'detection'", c.get("detection"))
-    dwhere = f"{where}: detection"
-    _only(w, dwhere, d, {"description", "signals", "any_of", "applies_if", "question"})
-    question = d.get("question")
-    if question is not None and not (isinstance(question, str) and question.strip()):
-        w.fail(f"{dwhere}: field 'question'", "must be non-empty text")
-    detection = Detection(
-        description=_text(w, dwhere, d, "description"),
-        signals=tuple(_strings(w, dwhere, d, "signals")),
-        any_of=_alternatives(w, dwhere, d),
-        applies_if=tuple(_strings(w, dwhere, d, "applies_if")),
-        question=question.strip() if isinstance(question, str) else None,
-    )
-    if detection.question and (detection.signals or detection.any_of):
-        w.fail(dwhere, "has both a question and signals; a criterion is decided one way")
-    if not detection.question and not (detection.signals or detection.any_of):
-        w.fail(dwhere, "needs either 'signals'/'any_of' or a 'question'")
-
-    r = _mapping(w, f"{where}: field 'remediation'", c.get("remediation"))
-    rwhere = f"{where}: remediation"
-    _only(w, rwhere, r, {"text", "effort", "success", "deliverable", "component"})
-    e = _mapping(w, f"{rwhere}: field 'effort'", r.get("effort"))
-    size = e.get("size")
-    if size not in EFFORT_DAYS:
-        w.fail(f"{rwhere}: field 'effort.size'", f"must be one of S, M, L (got {size!r})")
-    days = e.get("days")
-    if (
-        not isinstance(days, list)
-        or len(days) != 2
-        or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in days)
-        or not 0 < days[0] <= days[1]
-    ):
+    if not d.question and not (d.signals or d.any_of):
+        w.fail(f"{where}: field 'detection'", "needs either 'signals'/'any_of' or a 'question'")
+    r = c.remediation
+    lo_days, hi_days = r.effort.days
+    if not lo_days <= hi_days:
         w.fail(
-            f"{rwhere}: field 'effort.days'",
-            f"must be [low, high] days with 0 < low <= high (got {days!r})",
+            f"{where}: field 'remediation.effort.days'",
+            f"must be [low, high] days with 0 < low <= high (got {r.effort.days!r})",
         )
-    lo, hi = EFFORT_DAYS[size]
-    if days[0] < lo or days[1] > hi:
+    lo, hi = EFFORT_DAYS[r.effort.size]
+    if lo_days < lo or hi_days > hi:
         w.fail(
-            f"{rwhere}: field 'effort.days'",
-            f"{days} is outside size {size}'s range {lo}-{hi} days",
+            f"{where}: field 'remediation.effort.days'",
+            f"{r.effort.days} is outside size {r.effort.size}'s range {lo}-{hi} days",
         )
-    component = r.get("component")
-    if component is not None and not (isinstance(component, str) and _COMPONENT.match(component)):
-        w.fail(
-            f"{rwhere}: field 'component'", f"must be a catalog component name (got {component!r})"
-        )
-    effort_size: EffortSize = size
-    remediation = Remediation(
-        text=_text(w, rwhere, r, "text"),
-        effort=Effort(effort_size, (float(days[0]), float(days[1]))),
-        success=_text(w, rwhere, r, "success"),
-        deliverable=_text(w, rwhere, r, "deliverable"),
-        component=component,
-    )
     return Criterion(
-        id=cid,
-        level=level,
-        dimension=dimension,
-        title=_text(w, where, c, "title"),
-        motivation=_text(w, where, c, "motivation"),
-        detection=detection,
-        remediation=remediation,
-        covers=covers,
-        role=role,
-        rests_on=rests_on,
-        evidence=rules,
+        id=c.id,
+        level=c.level,
+        dimension=c.dimension,
+        title=c.title,
+        motivation=c.motivation,
+        detection=Detection(
+            description=d.description,
+            signals=tuple(d.signals),
+            any_of=tuple(tuple(a) if isinstance(a, list) else (a,) for a in d.any_of),
+            applies_if=tuple(d.applies_if),
+            question=d.question,
+        ),
+        remediation=Remediation(
+            text=r.text,
+            effort=Effort(r.effort.size, (float(lo_days), float(hi_days))),
+            success=r.success,
+            deliverable=r.deliverable,
+            component=r.component,
+        ),
+        covers=tuple(c.covers),
+        role=c.role,
+        rests_on=tuple(c.rests_on),
+        evidence=EvidenceRules(c.evidence.strong, c.evidence.weak)
+        if c.evidence
+        else EvidenceRules(),
     )
-
-
-def _alternatives(w: _Where, where: str, d: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
-    """``any_of``: each item is a signal name or a list of names that must all be found."""
-    out: list[tuple[str, ...]] = []
-    for item in _list(w, where, d, "any_of", required=False):
-        group = item if isinstance(item, list) else [item]
-        if not group or not all(isinstance(n, str) and n for n in group):
-            w.fail(
-                f"{where}: field 'any_of'",
-                f"must list signal names or lists of names (got {item!r})",
-            )
-        out.append(tuple(group))
-    return tuple(out)
 
 
 def _check_signal_names(rubric: Rubric) -> None:
@@ -334,55 +327,6 @@ def _check_signal_names(rubric: Rubric) -> None:
 
 
 # ----------------------------------------------------------------- field helpers
-
-
-def _mapping(w: _Where, where: str, value: Any) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        w.fail(where, f"must be a mapping (got {type(value).__name__})")
-    return value
-
-
-def _only(w: _Where, where: str, m: Mapping[str, Any], allowed: set[str]) -> None:
-    extra = sorted(str(k) for k in m if k not in allowed)
-    if extra:
-        w.fail(where, f"unknown field {extra[0]!r} (allowed: {', '.join(sorted(allowed))})")
-
-
-def _text(w: _Where, where: str, m: Mapping[str, Any], key: str, *, coerce: bool = False) -> str:
-    value = m.get(key)
-    if coerce and isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not value.strip():
-        w.fail(f"{where}: field {key!r}", "is required and must be non-empty text")
-    return " ".join(value.split()) if "\n" not in value.strip() else value.strip()
-
-
-def _int(w: _Where, where: str, m: Mapping[str, Any], key: str, lo: int, hi: int) -> int:
-    value = m.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        w.fail(
-            f"{where}: field {key!r}", f"must be a whole number from {lo} to {hi} (got {value!r})"
-        )
-    return value
-
-
-def _list(
-    w: _Where, where: str, m: Mapping[str, Any], key: str, *, required: bool = True
-) -> Sequence[Any]:
-    value = m.get(key)
-    if value is None and not required:
-        return []
-    if not isinstance(value, list):
-        w.fail(f"{where}: field {key!r}", f"must be a list (got {type(value).__name__})")
-    return value
-
-
-def _strings(w: _Where, where: str, m: Mapping[str, Any], key: str) -> list[str]:
-    items = _list(w, where, m, key, required=False)
-    for item in items:
-        if not isinstance(item, str) or not item:
-            w.fail(f"{where}: field {key!r}", f"must be a list of names (got {item!r})")
-    return list(items)
 
 
 def _unique(w: _Where, what: str, ids: list[str]) -> None:

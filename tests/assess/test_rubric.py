@@ -83,19 +83,19 @@ def _break(raw: dict[str, Any], index: int, path: str, value: Any) -> dict[str, 
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        ("title", KeyError, "criterion MC-101: field 'title': is required"),
-        ("level", 7, "criterion MC-101: field 'level': must be a whole number from 1 to 4"),
-        ("role", "gating", "criterion MC-101: field 'role': must be defining or practice"),
+        ("title", KeyError, "criteria[7] (MC-101): missing required field 'title'"),
+        ("level", 7, "(MC-101): field 'level': Input should be less than or equal to 4, got 7"),
+        ("role", "gating", "(MC-101): field 'role': Input should be 'defining' or 'practice'"),
         ("id", "MC-1", "field 'id': must look like MC-201 (two letters, three digits)"),
-        ("dimension", "vibes", "criterion MC-101: field 'dimension': must be one of"),
-        ("remediation.effort.size", "XL", "remediation: field 'effort.size': must be one of S"),
-        ("remediation.effort.days", [5, 1], "field 'effort.days': must be [low, high]"),
+        ("dimension", "vibes", "(MC-101): field 'dimension': Input should be 'people'"),
+        ("remediation.effort.size", "XL", "field 'remediation.effort.size': Input should be 'S'"),
+        ("remediation.effort.days", [5, 1], "field 'remediation.effort.days': must be [low, high]"),
         ("remediation.effort.days", [1, 20], "is outside size M's range"),
-        ("remediation.component", "Not A Name", "field 'component': must be a catalog"),
+        ("remediation.component", "Not A Name", "field 'remediation.component': must look like a catalog component name"),
         ("detection.question", "Really?", "has both a question and signals"),
         ("detection.signals", KeyError, "needs either 'signals'/'any_of' or a 'question'"),
         ("covers", ["L9.x.1"], "names unknown model statement 'L9.x.1'"),
-        ("surprise", 1, "criterion MC-101: unknown field 'surprise'"),
+        ("surprise", 1, "criteria[7] (MC-101): unknown field 'surprise'"),
     ],
 )
 def test_malformed_criterion_names_file_criterion_and_field(
@@ -117,8 +117,8 @@ def test_malformed_criterion_names_file_criterion_and_field(
             {"role": "defining", "rests_on": ["L2.mc.1"]},
             "statement L2.mc.1 is of level 2, the criterion of 1",
         ),
-        ({"evidence": {"strong": "x"}}, "evidence: field 'weak': is required"),
-        ({"detection": {"description": "d", "any_of": [["a", 3]]}}, "field 'any_of': must list"),
+        ({"evidence": {"strong": "x"}}, "missing required field 'evidence.weak'"),
+        ({"detection": {"description": "d", "any_of": [["a", 3]]}}, "field 'detection.any_of': must list signal names"),
     ],
 )
 def test_roles_rests_on_and_evidence_rules_are_validated(
@@ -220,5 +220,5 @@ def test_missing_file_and_wrong_schema(tmp_path: Path) -> None:
         load_rubric(tmp_path / "nope.yaml")
     file = tmp_path / "other.yaml"
     file.write_text("schema: something-else\n", encoding="utf-8")
-    with pytest.raises(FactoryError, match="field 'schema': must be 'mlops-factory/rubric/v1'"):
+    with pytest.raises(FactoryError, match="top level: field 'schema': Input should be 'mlops-factory/rubric/v1'"):
         load_rubric(file)
