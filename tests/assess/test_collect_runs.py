@@ -262,6 +262,27 @@ def test_scripts_that_test_or_validate_by_themselves(tmp_path: Path) -> None:
                 with Runner("flow.py").run() as running:
                     assert running.run.data.model_accuracy > 0.9
                 """,
+            # An acceptance gate: a metric compared with named thresholds, then raise.
+            "acceptance.py": """
+                import json
+
+                def accept(path):
+                    metrics = json.load(open(path))
+                    metric_value = metrics["rmse"]
+                    threshold_min, threshold_max = 0.0, 3.5
+                    accepted = threshold_min <= metric_value <= threshold_max
+                    if not accepted:
+                        raise SystemExit(f"not accepted: {metric_value}")
+
+                accept("metrics.json")
+                """,
+            # A loop keeping the best loss: a comparison, but no threshold.
+            "keep_best.py": """
+                best_loss = 10.0
+                for epoch_loss in [3.0, 2.0]:
+                    if epoch_loss < best_loss:
+                        best_loss = epoch_loss
+                """,
             # An assert that is no metric bound.
             "config_check.py": """
                 import json
@@ -275,6 +296,8 @@ def test_scripts_that_test_or_validate_by_themselves(tmp_path: Path) -> None:
     assert "test" not in resolve(snap, "python uncalled.py").kinds
     assert "validate" in resolve(snap, "python backtest.py").kinds
     assert not resolve(snap, "python config_check.py").kinds & {"test", "validate"}
+    assert "validate" in resolve(snap, "python acceptance.py").kinds
+    assert "validate" not in resolve(snap, "python keep_best.py").kinds
     assert not resolve(snap, "echo python backtest.py").kinds
 
 

@@ -952,9 +952,12 @@ def python_file_kinds(snap: RepoSnapshot, path: str, depth: int = 0) -> frozense
 
 #: Metric names a threshold assert compares (the words evaluation APIs use).
 _METRIC = re.compile(
-    r"(?:^|_)(accuracy|acc|auc|roc|f1|precision|recall|rmse|mse|mae|mape|r2|loss|error|score)(?:_|$)",
+    r"(?:^|_)(accuracy|acc|auc|roc|f1|precision|recall|rmse|mse|mae|mape|r2|loss|error|score|metric)(?:_|$)",
     re.I,
 )
+
+
+_THRESHOLD = re.compile(r"(?:^|_)(threshold|thresholds|min|max|baseline|champion)(?:_|$)", re.I)
 
 
 def _script_checks(pf: PyFile) -> set[str]:
@@ -970,8 +973,12 @@ def _script_checks(pf: PyFile) -> set[str]:
     if tests & asserted and any(c.name in tests for c in pf.calls):
         out.add("test")
     for check in pf.checks:
-        ordered = check.ops & {"<", "<=", ">", ">="}
-        if check.kind == "assert" and ordered and any(_METRIC.search(n) for n in check.names):
+        if not check.ops & {"<", "<=", ">", ">="}:
+            continue
+        metric = any(_METRIC.search(n) for n in check.names)
+        # An assert on a metric, or a metric compared with a named threshold (an
+        # acceptance gate that decides, then raises or exits).
+        if metric and (check.kind == "assert" or any(_THRESHOLD.search(n) for n in check.names)):
             out.add("validate")
             break
     return out
