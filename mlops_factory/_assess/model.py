@@ -302,7 +302,10 @@ class Finding:
 def command_for(c: Criterion) -> str:
     """The command that closes a criterion, or how to answer its question."""
     if c.detection.is_question:
-        return "mlops-factory assess . --save-answers answers.yml  # then answer " + c.id
+        return (
+            "mlops-factory assess . --save-answers answers.yml"
+            f"  # answer {c.id} in answers.yml, then assess with --answers answers.yml"
+        )
     if c.remediation.component:
         return f"mlops-factory add {c.remediation.component} ."
     return ""
