@@ -246,6 +246,16 @@ def plan_fix(
                     f"mlops-factory update {where}",
                 )
             )
+        elif specs and name in lacking and "serving_app" in lacking[name]:
+            # No app of its own: the catalog's service would be a second one beside the code.
+            people.append(
+                PeopleStep(
+                    step,
+                    "no Flask or FastAPI app found: serving-realtime would add a service of its "
+                    "own beside the repository's code",
+                    f"mlops-factory add {name} {where} --no-bind --dry-run",
+                )
+            )
         elif specs and name in lacking and lacking[name]:
             keys = lacking[name]
             given_keys = [k for k in keys if k in OVERRIDABLE]

@@ -240,7 +240,8 @@ def add_component(
         raise FactoryError(
             f"{chosen.name} wraps the repository's code, but no {', '.join(lacking)} was found "
             f"in {project}",
-            hint=" ".join(f"give it with --data {k}=..." for k in lacking),
+            hint=" ".join(f"give it with --data {k}=..." for k in lacking)
+            + ", or apply the catalog's template as it is with --no-bind",
         )
     bound: list[BoundComponent] = []
     if chosen.name in specs:

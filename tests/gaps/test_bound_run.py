@@ -1,0 +1,241 @@
+"""The registry and serving bindings, run: the CI commands ``fix`` wrote, run here.
+
+A small repository written here (a ``train.py`` that fits scikit-learn and pickles the
+model, a Flask ``app.py`` that serves it on ``/predict``) gets ``fix --target 3``; then the
+commands its new CI workflow runs (after the install, which needs the network) are run
+in order through a shell, as the CI runner would: the training through the tracking
+adapter registers a model version and promotes it to ``champion``, and the API test
+imports the team's app and posts one request. A second run with a worse model registers
+a second version that stays ``challenger``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mlops_factory._fix import fix
+from mlops_factory._scaffold._binding import scan_repository
+from tests.gaps import tree_bytes
+from tests.helpers import build_tree, git_init
+
+TRAIN = """\
+    import pickle
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    LABELS = [0, 0, 0, 0, 1, 1, 1, 1]
+
+
+    def main() -> None:
+        x = np.arange(8, dtype=float).reshape(-1, 1)
+        model = LogisticRegression().fit(x, LABELS)
+        with open("model.pkl", "wb") as fh:
+            pickle.dump(model, fh)
+
+
+    if __name__ == "__main__":
+        main()
+    """
+
+APP = """\
+    import pickle
+
+    from flask import Flask, jsonify, request
+
+    app = Flask(__name__)
+    with open("model.pkl", "rb") as fh:
+        model = pickle.load(fh)
+
+
+    @app.route("/health")
+    def health():
+        return jsonify(status="ok")
+
+
+    @app.route("/predict", methods=["POST"])
+    def predict():
+        return jsonify(model.predict([[request.json["x"]]]).tolist())
+    """
+
+
+def _needs(module: str) -> None:
+    """``module`` must import: fails in CI (``CI``/``MLOPS_FACTORY_REQUIRE_TOOLS``), else
+    skips (a developer's machine without it)."""
+    try:
+        __import__(module)
+    except ImportError:
+        message = f"{module} is not installed (pip install {module})"
+        if os.environ.get("CI") or os.environ.get("MLOPS_FACTORY_REQUIRE_TOOLS"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _ci_commands(repo: Path) -> list[str]:
+    """The commands of the workflow's steps after Install, in order."""
+    doc = yaml.safe_load((repo / ".github/workflows/train-and-test.yml").read_text())
+    steps = doc["jobs"]["test-and-train"]["steps"]
+    return [s["run"] for s in steps if "run" in s and s.get("name") != "Install"]
+
+
+def _run_ci(repo: Path) -> str:
+    """Run the CI commands in ``repo`` with this interpreter's ``python`` first on PATH."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("MLFLOW_TRACKING_URI", None)  # the adapter's default: ./mlflow.db
+    out = []
+    for command in _ci_commands(repo):
+        done = subprocess.run(
+            command, shell=True, cwd=repo, env=env, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
+        out.append(done.stdout)
+    return "\n".join(out)
+
+
+def _aliases(repo: Path) -> dict[str, Any]:
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
+    (registered,) = client.search_registered_models()
+    versions = client.search_model_versions(f"name='{registered.name}'")
+    aliases = {alias: str(version) for alias, version in registered.aliases.items()}
+    return {"versions": sorted(int(v.version) for v in versions), **aliases}
+
+
+def test_the_bound_ci_registers_promotes_and_tests_the_teams_app(tmp_path: Path) -> None:
+    for module in ("mlflow", "flask", "sklearn"):
+        _needs(module)
+    repo = git_init(
+        build_tree(
+            tmp_path / "repo",
+            {"train.py": TRAIN, "app.py": APP, "requirements.txt": "flask\nscikit-learn\n"},
+        )
+    )
+    before = tree_bytes(repo)
+
+    result = fix(repo, target=3, defaults=True, interactive=False)
+
+    by_name = {c.name: c for c in result.plan.components}
+    assert {"MC-203", "MC-302"} <= set(by_name["tracking-registry"].criteria)
+    assert set(by_name["serving-realtime"].criteria) == {"MR-201", "AI-303"}
+    assert any("app.py" in cite for cite in by_name["serving-realtime"].cites["AI-303"])
+    now = tree_bytes(repo)
+    assert all(now[p] == content for p, content in before.items())  # the app is untouched
+    commands = _ci_commands(repo)
+    assert commands.index("python tracked_train.py") < commands.index(
+        "python -m pytest test_app_api.py"
+    )
+
+    printed = _run_ci(repo)
+    assert "v1 is the champion" in printed
+    assert _aliases(repo) == {"versions": [1], "champion": "1", "challenger": "1"}
+
+    # A worse model (labels that no line separates): registered, not promoted.
+    worse = (repo / "train.py").read_text().replace("[0, 0, 0, 0, 1, 1, 1, 1]", "[0, 1] * 4")
+    (repo / "train.py").write_text(worse)
+    printed = _run_ci(repo)
+    assert "the champion stays" in printed
+    assert _aliases(repo) == {"versions": [1, 2], "champion": "1", "challenger": "2"}
+
+
+def test_a_fastapi_app_is_bound_with_its_pydantic_example_and_model_variable(
+    tmp_path: Path,
+) -> None:
+    app = """\
+        import os
+
+        import joblib
+        from fastapi import FastAPI
+        from pydantic import BaseModel
+
+        app = FastAPI()
+        model = joblib.load(os.environ.get("MODEL_PATH", "models/model.joblib"))
+
+
+        class Features(BaseModel):
+            age: int
+            income: float
+            history: list[float]
+
+
+        @app.get("/health")
+        def health() -> dict[str, str]:
+            return {"status": "ok"}
+
+
+        @app.post("/v1/score")
+        def score(features: Features) -> dict[str, float]:
+            return {"score": float(model.predict([[features.age, features.income]])[0])}
+        """
+    repo = git_init(build_tree(tmp_path / "repo", {"service/api.py": app, "tests/test_x.py": ""}))
+    bindings = scan_repository(repo)
+    assert bindings.value("serving_app") == "service/api.py:app"
+    assert bindings.value("serving_route") == "/v1/score"
+    assert bindings.certain("serving_route", "serving_example")
+    assert bindings.value("serving_example") == '{"age": 0, "income": 0.0, "history": [0.0]}'
+    assert bindings.value("serving_model_env") == "MODEL_PATH"
+    assert bindings.value("tests_folder") == "tests"
+
+
+def test_a_flask_app_with_two_prediction_routes_is_a_guess_and_not_claimed(
+    tmp_path: Path,
+) -> None:
+    app = textwrap.dedent(APP) + (
+        '\n\n@app.post("/predict_proba")\n'
+        "def proba():\n"
+        '    return jsonify(model.predict_proba([[request.json["x"]]]).tolist())\n'
+    )
+    repo = git_init(build_tree(tmp_path / "repo", {"train.py": TRAIN, "app.py": app}))
+    route = scan_repository(repo).get("serving_route")
+    assert route is not None and not route.certain and "first of 2" in route.how
+
+    result = fix(repo, target=3, defaults=True, interactive=False, dry_run=True)
+
+    serving = next(c for c in result.plan.components if c.name == "serving-realtime")
+    assert serving.criteria == ()
+    assert any("confirm the prediction route (/predict)" in t for t in serving.todo)
+    people = {cid: p for p in result.plan.people for cid in p.step.criteria}
+    assert "not claimed" in people["AI-303"].reason
+
+
+def test_without_an_app_serving_stays_a_step_and_nothing_is_made_up(tmp_path: Path) -> None:
+    repo = git_init(build_tree(tmp_path / "repo", {"train.py": TRAIN}))
+    result = fix(repo, target=3, defaults=True, interactive=False, dry_run=True)
+    assert "serving-realtime" not in {c.name for c in result.plan.components}
+    people = {cid: p for p in result.plan.people for cid in p.step.criteria}
+    assert "no Flask or FastAPI app found" in people["MR-201"].reason
+    assert people["MR-201"].command.endswith("--no-bind --dry-run")
+
+
+def test_a_model_that_is_not_scikit_learn_is_tracked_but_registration_is_a_step(
+    tmp_path: Path,
+) -> None:
+    train = """\
+        import numpy as np
+        import xgboost as xgb
+
+
+        def main() -> None:
+            x = np.arange(8, dtype=float).reshape(-1, 1)
+            model = xgb.XGBClassifier(n_estimators=5).fit(x, [0, 0, 0, 0, 1, 1, 1, 1])
+            model.save_model("model.ubj")
+
+
+        if __name__ == "__main__":
+            main()
+        """
+    repo = git_init(
+        build_tree(tmp_path / "repo", {"train.py": train, "requirements.txt": "xgboost\n"})
+    )
+    result = fix(repo, target=3, defaults=True, interactive=False, dry_run=True)
+    tracking = next(c for c in result.plan.components if c.name == "tracking-registry")
+    assert tracking.criteria == ("MC-202",)
+    assert any("register_and_promote()" in t and "not a scikit-learn" in t for t in tracking.todo)
