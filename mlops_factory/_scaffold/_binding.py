@@ -12,7 +12,8 @@ Components that have a binding template (``templates/bindings/<component>/``, li
 ``templates/bindings/bindings.yaml``) are then rendered from those bindings instead of
 the generated-project template: the CI runs the repository's own install, test and
 training commands; the tracking adapter imports and calls the repository's training
-function. The team's choices (licence, package name, Python version, dependency manager)
+function, registers the model it wrote and promotes it (champion/challenger); the API
+test imports the repository's Flask or FastAPI app and calls its prediction route. The team's choices (licence, package name, Python version, dependency manager)
 are read, never changed: :func:`choice_conflicts` lists what a component would change.
 
 The repository is read through :class:`RepoSnapshot` and the shared Python index: bounded

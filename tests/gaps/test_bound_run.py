@@ -1,9 +1,10 @@
 """The registry and serving bindings, run: the CI commands ``fix`` wrote, run here.
 
-A small repository written here (a ``train.py`` that fits scikit-learn and pickles the
-model, a Flask ``app.py`` that serves it on ``/predict``) gets ``fix --target 3``; then the
-commands its new CI workflow runs (after the install, which needs the network) are run
-in order through a shell, as the CI runner would: the training through the tracking
+Small repositories written here (a ``train.py`` that fits scikit-learn and pickles the
+model, a Flask ``app.py`` that serves it on ``/predict``; a src package with a FastAPI
+service) get ``fix --target 3``; then the commands their new CI workflow runs (after the
+install, which needs the network) are run in order through a shell, as the CI runner
+would: the training through the tracking
 adapter registers a model version and promotes it to ``champion``, and the API test
 imports the team's app and posts one request. A second run with a worse model registers
 a second version that stays ``challenger``.
@@ -86,9 +87,14 @@ def _ci_commands(repo: Path) -> list[str]:
     return [s["run"] for s in steps if "run" in s and s.get("name") != "Install"]
 
 
-def _run_ci(repo: Path) -> str:
-    """Run the CI commands in ``repo`` with this interpreter's ``python`` first on PATH."""
+def _run_ci(repo: Path, installed: str = "") -> str:
+    """Run the CI commands in ``repo`` with this interpreter's ``python`` first on PATH
+    (``installed``: a folder of ``repo`` on the path, as the skipped install would)."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    if installed:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(repo / installed), os.environ.get("PYTHONPATH", "")) if p
+        )
     env.pop("MLFLOW_TRACKING_URI", None)  # the adapter's default: ./mlflow.db
     out = []
     for command in _ci_commands(repo):
@@ -144,6 +150,85 @@ def test_the_bound_ci_registers_promotes_and_tests_the_teams_app(tmp_path: Path)
     printed = _run_ci(repo)
     assert "the champion stays" in printed
     assert _aliases(repo) == {"versions": [1, 2], "champion": "1", "challenger": "2"}
+
+
+FASTAPI_TRAIN = """\
+    import joblib
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+
+    def main() -> None:
+        x = np.arange(16, dtype=float).reshape(-1, 2)
+        model = LogisticRegression().fit(x, [0, 0, 0, 0, 1, 1, 1, 1])
+        joblib.dump(model, "models/model.joblib")
+
+
+    if __name__ == "__main__":
+        main()
+    """
+
+FASTAPI_APP = """\
+    import os
+
+    import joblib
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+
+    app = FastAPI()
+    model = joblib.load(os.environ.get("MODEL_PATH", "models/model.joblib"))
+
+
+    class Features(BaseModel):
+        a: float
+        b: float
+
+
+    @app.post("/predict")
+    def predict(features: Features) -> dict[str, int]:
+        return {"label": int(model.predict([[features.a, features.b]])[0])}
+    """
+
+
+def test_a_fastapi_app_in_a_src_package_passes_its_bound_api_test_after_training(
+    tmp_path: Path,
+) -> None:
+    for module in ("mlflow", "fastapi", "httpx", "sklearn", "joblib"):
+        _needs(module)
+    tree = {
+        "pyproject.toml": """\
+            [project]
+            name = "churn"
+            version = "0.1.0"
+
+            [tool.pytest.ini_options]
+            testpaths = ["tests"]
+            """,
+        "src/churn/__init__.py": "",
+        "src/churn/train.py": FASTAPI_TRAIN,
+        "src/churn/service.py": FASTAPI_APP,
+        "models/.gitkeep": "",
+        "tests/test_features.py": "def test_nothing_yet():\n    assert 1 + 1 == 2\n",
+    }
+    repo = git_init(build_tree(tmp_path / "repo", tree))
+
+    result = fix(repo, target=3, defaults=True, interactive=False)
+
+    serving = next(c for c in result.plan.components if c.name == "serving-realtime")
+    assert serving.creates[0] == "tests/test_service_api.py"
+    commands = _ci_commands(repo)
+    # The team's tests (which now collect the API test) run once the model is trained.
+    assert commands == [
+        "python -m churn.tracked_train",
+        "python -m churn.export_onnx",
+        "python -m pytest",
+        "python -m pytest tests/test_service_api.py",
+    ]
+    test = (repo / "tests/test_service_api.py").read_text()
+    assert 'EXAMPLE: Any = {"a": 0.0, "b": 0.0}' in test and "TestClient(app)" in test
+    printed = _run_ci(repo, installed="src")
+    assert "v1 is the champion" in printed
+    assert "2 passed" in printed
 
 
 def test_a_fastapi_app_is_bound_with_its_pydantic_example_and_model_variable(
