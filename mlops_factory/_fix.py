@@ -32,6 +32,7 @@ from mlops_factory._scaffold._add import (
     _prompter,
     align_group_answers,
     binding_specs,
+    bound_before,
     check_project,
     given_and_bindings,
     missing_needs,
@@ -309,7 +310,7 @@ def plan_fix(
     if specs:
         from mlops_factory._scaffold._binding import bind_component, template_data
 
-        names = [c.name for c in chosen]
+        names = list(dict.fromkeys([*bound_before(project), *(c.name for c in chosen)]))
         data_t = template_data(bindings, str(answers.get("project_name", project.name)), names)
         bound = {c.name: bind_component(bindable[c.name], bindings, data_t) for c in chosen}
         people.extend(_unclaimed_steps(closes, bound))

@@ -13,8 +13,9 @@ Components that have a binding template (``templates/bindings/<component>/``, li
 the generated-project template: the CI runs the repository's own install, test and
 training commands; the tracking adapter imports and calls the repository's training
 function, registers the model it wrote and promotes it (champion/challenger); the API
-test imports the repository's Flask or FastAPI app and calls its prediction route. The team's choices (licence, package name, Python version, dependency manager)
-are read, never changed: :func:`choice_conflicts` lists what a component would change.
+test imports the repository's Flask or FastAPI app and calls its prediction route. The
+team's choices (licence, package name, Python version, dependency manager) are read,
+never changed: :func:`choice_conflicts` lists what a component would change.
 
 The repository is read through :class:`RepoSnapshot` and the shared Python index: bounded
 reads, nothing imported or run.
@@ -223,7 +224,7 @@ def scan_repository(project: str | Path, snapshot: RepoSnapshot | None = None) -
         items.append(licence)
     installs = _installs_project(RepoBindings(layout, tuple(items)))
     items.extend(_training(snap, index, package.value if package else None, ours, installs))
-    test = _tests(snap, index, pyproject)
+    test = _tests(snap, index, pyproject, ours)
     if test is not None:
         items.append(test)
     own_tests = [p for p in index.tests if p not in ours and p.startswith(("tests/", "test/"))]
@@ -569,7 +570,9 @@ def _artifact(pf: PyFile) -> Binding | None:
     return None
 
 
-def _tests(snap: RepoSnapshot, index: PyIndex, pyproject: Mapping[str, Any]) -> Binding | None:
+def _tests(
+    snap: RepoSnapshot, index: PyIndex, pyproject: Mapping[str, Any], ours: frozenset[str]
+) -> Binding | None:
     makefile = next((m for m in ("Makefile", "makefile", "GNUmakefile") if snap.exists(m)), None)
     if makefile is not None and _MAKE_TEST.search(snap.read_text(makefile) or ""):
         return Binding("test_command", "make test", makefile, "its test target")
@@ -579,7 +582,8 @@ def _tests(snap: RepoSnapshot, index: PyIndex, pyproject: Mapping[str, Any]) -> 
         return Binding(
             "test_command", "tox", "tox.ini" if snap.exists("tox.ini") else "pyproject.toml", "tox"
         )
-    tests = [p for p in index.tests if not p.startswith(".mlops-factory/")]
+    # The API test add/fix wrote is not the team's test suite.
+    tests = [p for p in index.tests if not p.startswith(".mlops-factory/") and p not in ours]
     if isinstance(tool.get("pytest"), dict):
         return Binding("test_command", "python -m pytest", "pyproject.toml", "[tool.pytest]")
     for config in ("pytest.ini", "conftest.py"):

@@ -456,8 +456,10 @@ def test_a_second_fix_binds_to_the_teams_code_not_to_what_the_first_wrote(
     assert bindings.value("train_entry") == "train.py"
     assert bindings.certain("train_entry", "train_command")
     # Applying again finds the files it wrote as they are: nothing changes.
+    assert bindings.get("test_command") is None  # the API test it wrote is not the team's
     again = fix(repo, target=3, defaults=True, interactive=False, dry_run=True)
     assert again.plan.preview is None or not again.plan.preview.files("create")
+    assert again.plan.conflicts == ()
 
 
 def test_the_onnx_export_fix_writes_converts_the_repos_own_model(tmp_path: Path) -> None:

@@ -324,3 +324,17 @@ def test_a_model_that_is_not_scikit_learn_is_tracked_but_registration_is_a_step(
     tracking = next(c for c in result.plan.components if c.name == "tracking-registry")
     assert tracking.criteria == ("MC-202",)
     assert any("register_and_promote()" in t and "not a scikit-learn" in t for t in tracking.todo)
+
+
+def test_add_serving_writes_the_api_test_and_says_the_ci_must_run_it(tmp_path: Path) -> None:
+    from mlops_factory._scaffold._add import add_component
+
+    repo = git_init(build_tree(tmp_path / "repo", {"train.py": TRAIN, "app.py": APP}))
+    result = add_component("serving-realtime", repo, interactive=False)
+    assert "test_app_api.py" in result.written
+    test = (repo / "test_app_api.py").read_text()
+    assert 'ROUTE = "/predict"' in test and "app.test_client()" in test
+    assert any("python -m pytest test_app_api.py" in n and "CI" in n for n in result.notes)
+    # Later, fix's CI runs it after the training, as the binding record says it exists.
+    fix(repo, target=3, defaults=True, interactive=False)
+    assert "python -m pytest test_app_api.py" in _ci_commands(repo)
