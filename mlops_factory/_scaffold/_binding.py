@@ -851,6 +851,7 @@ def template_data(
             data["train_command"] = data["tracking_command"]
     if entry.endswith(".ipynb"):
         extra.extend(["nbconvert", "ipykernel"])
+    data["tracked"] = "tracking-registry" in names
     data["registered_model"] = re.sub(r"[^\w.-]+", "-", project_name).strip("-") or "model"
     data["model_flavor"] = bindings.value("model_flavor")
     data.update(_serving_data(bindings, package_name))
