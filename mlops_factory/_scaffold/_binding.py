@@ -89,6 +89,8 @@ _PREDICTS = re.compile(r"predict|score|scoring|infer", re.I)
 _FLASK_FIELD = re.compile(
     r"""request\.(?:json|get_json\([^)]*\))\s*(?:\[\s*["'](\w+)["']|\.get\(\s*["'](\w+)["'])"""
 )
+#: ``body = request.get_json()``: the variable the view reads the body into.
+_FLASK_BODY = re.compile(r"^\s*(\w+)\s*=\s*request\.(?:json|get_json\([^)]*\))\s*$", re.M)
 #: ``os.environ.get("MODEL_PATH", ...)`` / ``os.getenv("MODEL_PATH")`` / ``os.environ["X"]``.
 _ENV_READ = re.compile(
     r"""os\.(?:environ\.get\(|getenv\(|environ\[)\s*["'](\w*MODEL\w*)["']""", re.I
@@ -662,6 +664,14 @@ def _example(text: str, view: str, framework: str) -> tuple[dict[str, Any], str]
     """An example request body for a view, and where its fields were read from."""
     if framework == "flask":
         keys = [a or b for a, b in _FLASK_FIELD.findall(view)]
+        # ``body = request.get_json()`` then ``body["x"]`` / ``body.get("x")``.
+        for name in _FLASK_BODY.findall(view):
+            keys.extend(
+                a or b
+                for a, b in re.findall(
+                    rf"""\b{name}(?:\[\s*["'](\w+)["']|\.get\(\s*["'](\w+)["'])""", view
+                )
+            )
         return dict.fromkeys(dict.fromkeys(keys), 0.0), "the request.json fields it reads"
     signature = re.match(r"\s*\(([^)]*)\)", view)
     params = re.findall(r"(\w+)\s*:\s*(\w+)", signature.group(1)) if signature else []

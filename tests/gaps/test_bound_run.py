@@ -270,6 +270,25 @@ def test_a_fastapi_app_is_bound_with_its_pydantic_example_and_model_variable(
     assert bindings.value("tests_folder") == "tests"
 
 
+def test_a_flask_view_reading_the_body_into_a_variable_gives_its_fields(tmp_path: Path) -> None:
+    app = """\
+        from flask import Flask, jsonify, request
+
+        app = Flask(__name__)
+
+
+        @app.route("/score", methods=["POST"])
+        def score():
+            body = request.get_json()
+            return jsonify(total=body["amount"] + body.get("fee", 0))
+        """
+    repo = git_init(build_tree(tmp_path / "repo", {"app.py": app}))
+    bindings = scan_repository(repo)
+    assert bindings.value("serving_route") == "/score"
+    assert bindings.value("serving_example") == '{"amount": 0.0, "fee": 0.0}'
+    assert bindings.certain("serving_example")
+
+
 def test_a_flask_app_with_two_prediction_routes_is_a_guess_and_not_claimed(
     tmp_path: Path,
 ) -> None:
