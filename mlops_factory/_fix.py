@@ -32,6 +32,7 @@ from mlops_factory._scaffold._add import (
     _prompter,
     align_group_answers,
     binding_specs,
+    bound_before,
     check_project,
     given_and_bindings,
     missing_needs,
@@ -246,6 +247,16 @@ def plan_fix(
                     f"mlops-factory update {where}",
                 )
             )
+        elif specs and name in lacking and "serving_app" in lacking[name]:
+            # No app of its own: the catalog's service would be a second one beside the code.
+            people.append(
+                PeopleStep(
+                    step,
+                    "no Flask or FastAPI app found: serving-realtime would add a service of its "
+                    "own beside the repository's code",
+                    f"mlops-factory add {name} {where} --no-bind --dry-run",
+                )
+            )
         elif specs and name in lacking and lacking[name]:
             keys = lacking[name]
             given_keys = [k for k in keys if k in OVERRIDABLE]
@@ -299,7 +310,7 @@ def plan_fix(
     if specs:
         from mlops_factory._scaffold._binding import bind_component, template_data
 
-        names = [c.name for c in chosen]
+        names = list(dict.fromkeys([*bound_before(project), *(c.name for c in chosen)]))
         data_t = template_data(bindings, str(answers.get("project_name", project.name)), names)
         bound = {c.name: bind_component(bindable[c.name], bindings, data_t) for c in chosen}
         people.extend(_unclaimed_steps(closes, bound))

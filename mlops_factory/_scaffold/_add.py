@@ -240,13 +240,20 @@ def add_component(
         raise FactoryError(
             f"{chosen.name} wraps the repository's code, but no {', '.join(lacking)} was found "
             f"in {project}",
-            hint=" ".join(f"give it with --data {k}=..." for k in lacking),
+            hint=" ".join(f"give it with --data {k}=..." for k in lacking)
+            + ", or apply the catalog's template as it is with --no-bind",
         )
     bound: list[BoundComponent] = []
     if chosen.name in specs:
         project_name = str(answers.get("project_name", project.name))
-        data_t = template_data(bindings, project_name, [chosen.name])
+        data_t = template_data(bindings, project_name, [*bound_before(project), chosen.name])
         bound.append(bind_component(specs[chosen.name], bindings, data_t))
+        if chosen.name == "serving-realtime":
+            # add writes one component: the CI (re-rendered by fix) does not run it yet.
+            notes.append(
+                f"run `{data_t['serving_test_command']}` in CI after the training (`mlops-factory "
+                f"fix {shell_path(project)} --target 3` writes a CI that does)"
+            )
         plan = ComponentPlan(
             chosen.name,
             chosen.version,
@@ -325,6 +332,16 @@ def binding_specs(
     if not catalog.builtin or not bindings.existing or any(r.name == "base" for r in recorded):
         return {}
     return {n: s for n, s in load_binding_specs().items() if n in catalog.components}
+
+
+def bound_before(project: Path) -> list[str]:
+    """The components an earlier ``add``/``fix`` bound to the repository's code (their
+    records in ``.mlops-factory/bindings/``): a component rendered again (the CI) renders
+    as it did with them, e.g. training through the tracking adapter."""
+    folder = project / BINDINGS_DIR
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(p.stem for p in folder.glob("*.yml") if p.is_file() and not p.is_symlink())
 
 
 def missing_needs(spec: BindingSpec, bindings: RepoBindings) -> list[str]:

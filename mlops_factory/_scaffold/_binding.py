@@ -12,8 +12,10 @@ Components that have a binding template (``templates/bindings/<component>/``, li
 ``templates/bindings/bindings.yaml``) are then rendered from those bindings instead of
 the generated-project template: the CI runs the repository's own install, test and
 training commands; the tracking adapter imports and calls the repository's training
-function. The team's choices (licence, package name, Python version, dependency manager)
-are read, never changed: :func:`choice_conflicts` lists what a component would change.
+function, registers the model it wrote and promotes it (champion/challenger); the API
+test imports the repository's Flask or FastAPI app and calls its prediction route. The
+team's choices (licence, package name, Python version, dependency manager) are read,
+never changed: :func:`choice_conflicts` lists what a component would change.
 
 The repository is read through :class:`RepoSnapshot` and the shared Python index: bounded
 reads, nothing imported or run.
@@ -46,6 +48,8 @@ OVERRIDABLE: tuple[str, ...] = (
     "test_command",
     "install_command",
     "serving_app",
+    "serving_route",
+    "serving_example",
     "model_artifact",
 )
 #: Suffixes of saved models (pickle, joblib, ONNX, PyTorch, Keras, XGBoost, CatBoost).
@@ -74,6 +78,25 @@ _APP = re.compile(r"^(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:[\w.]+\.)?(Flask|FastAPI)\
 _MAKE_TEST = re.compile(r"^test\s*:", re.M)
 _PYTHON_RE = re.compile(r"(\d+)\.(\d+)")
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.M)
+#: A route decorator: ``@app.route("/p", methods=["POST"])``, ``@app.post("/p")``.
+_ROUTE = (
+    r"""^@{app}\.(route|post)\(\s*["']([^"']+)["']([^)]*)\)\s*\n"""
+    r"""(?:@.*\n)*(?:async\s+)?def\s+(\w+)"""
+)
+#: What a prediction route is called, or calls.
+_PREDICTS = re.compile(r"predict|score|scoring|infer", re.I)
+#: The JSON fields a Flask view reads: ``request.json["x"]``, ``request.get_json().get("x")``.
+_FLASK_FIELD = re.compile(
+    r"""request\.(?:json|get_json\([^)]*\))\s*(?:\[\s*["'](\w+)["']|\.get\(\s*["'](\w+)["'])"""
+)
+#: ``body = request.get_json()``: the variable the view reads the body into.
+_FLASK_BODY = re.compile(r"^\s*(\w+)\s*=\s*request\.(?:json|get_json\([^)]*\))\s*$", re.M)
+#: ``os.environ.get("MODEL_PATH", ...)`` / ``os.getenv("MODEL_PATH")`` / ``os.environ["X"]``.
+_ENV_READ = re.compile(
+    r"""os\.(?:environ\.get\(|getenv\(|environ\[)\s*["'](\w*MODEL\w*)["']""", re.I
+)
+#: A pydantic field's annotation -> an example value.
+_EXAMPLE_VALUES: Mapping[str, Any] = {"float": 0.0, "int": 0, "str": "", "bool": False}
 
 #: Licence fingerprints (SPDX id, phrases that must all appear), most specific first.
 _LICENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -203,9 +226,13 @@ def scan_repository(project: str | Path, snapshot: RepoSnapshot | None = None) -
         items.append(licence)
     installs = _installs_project(RepoBindings(layout, tuple(items)))
     items.extend(_training(snap, index, package.value if package else None, ours, installs))
-    test = _tests(snap, index, pyproject)
+    test = _tests(snap, index, pyproject, ours)
     if test is not None:
         items.append(test)
+    own_tests = [p for p in index.tests if p not in ours and p.startswith(("tests/", "test/"))]
+    if own_tests:
+        folder = own_tests[0].split("/", 1)[0]
+        items.append(Binding("tests_folder", folder, f"{folder}/", "where its tests are"))
     items.extend(_serving(index, ours))
     return RepoBindings(layout, tuple(items), tuple(notes))
 
@@ -426,6 +453,9 @@ def _training(
         converter = _onnx_converter(pf, artifact)
         if converter is not None:
             out.append(converter)
+            # The same scikit-learn model is what the registry adapter logs (MLflow's
+            # sklearn flavour) after loading the file the training wrote.
+            out.append(replace(converter, key="model_flavor", value="sklearn"))
     if pf.notebook:
         out.append(
             Binding(
@@ -542,7 +572,9 @@ def _artifact(pf: PyFile) -> Binding | None:
     return None
 
 
-def _tests(snap: RepoSnapshot, index: PyIndex, pyproject: Mapping[str, Any]) -> Binding | None:
+def _tests(
+    snap: RepoSnapshot, index: PyIndex, pyproject: Mapping[str, Any], ours: frozenset[str]
+) -> Binding | None:
     makefile = next((m for m in ("Makefile", "makefile", "GNUmakefile") if snap.exists(m)), None)
     if makefile is not None and _MAKE_TEST.search(snap.read_text(makefile) or ""):
         return Binding("test_command", "make test", makefile, "its test target")
@@ -552,7 +584,8 @@ def _tests(snap: RepoSnapshot, index: PyIndex, pyproject: Mapping[str, Any]) -> 
         return Binding(
             "test_command", "tox", "tox.ini" if snap.exists("tox.ini") else "pyproject.toml", "tox"
         )
-    tests = [p for p in index.tests if not p.startswith(".mlops-factory/")]
+    # The API test add/fix wrote is not the team's test suite.
+    tests = [p for p in index.tests if not p.startswith(".mlops-factory/") and p not in ours]
     if isinstance(tool.get("pytest"), dict):
         return Binding("test_command", "python -m pytest", "pyproject.toml", "[tool.pytest]")
     for config in ("pytest.ini", "conftest.py"):
@@ -572,16 +605,88 @@ def _serving(index: PyIndex, ours: frozenset[str]) -> list[Binding]:
     for pf in index.files("source", words=("Flask", "FastAPI")):
         if pf.path in ours or not pf.imports_any("flask", "fastapi"):
             continue
-        match = _APP.search("\n".join(pf.lines))
+        text = "\n".join(pf.lines)
+        match = _APP.search(text)
         if match is None:
             continue
-        line = "\n".join(pf.lines)[: match.start()].count("\n") + 1
+        line = text[: match.start()].count("\n") + 1
         framework = match.group(2).lower()
-        return [
+        out = [
             Binding("serving_app", f"{pf.path}:{match.group(1)}", f"{pf.path}:{line}", framework),
             Binding("serving_framework", framework, f"{pf.path}:{line}", f"a {match.group(2)} app"),
         ]
+        route = _route(pf.path, text, match.group(1), framework)
+        if route is not None:
+            out.extend(route)
+        env = _ENV_READ.search(text)
+        if env is not None:
+            where = f"{pf.path}:{text[: env.start()].count(chr(10)) + 1}"
+            out.append(Binding("serving_model_env", env.group(1), where, "the app reads it"))
+        return out
     return []
+
+
+def _route(path: str, text: str, app: str, framework: str) -> list[Binding]:
+    """The app's prediction route (a POST route named for or calling a prediction) and an
+    example request body read from the view (Flask ``request.json`` keys, FastAPI's
+    pydantic model fields)."""
+    found: list[tuple[str, str, int, str]] = []  # route, function, line, view text
+    matches = list(re.finditer(_ROUTE.format(app=re.escape(app)), text, re.M))
+    for i, m in enumerate(matches):
+        kind, route, rest, function = m.groups()
+        if kind == "route" and "POST" not in rest.upper():
+            continue
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        view = text[m.end() : end]
+        if _PREDICTS.search(route) or _PREDICTS.search(function) or ".predict" in view:
+            found.append((route, function, text[: m.start()].count("\n") + 1, view))
+    if not found:
+        return []
+    route, function, line, view = found[0]
+    how = f"the POST route {function}() that predicts"
+    if len(found) > 1:
+        how += f"; the first of {len(found)} such routes"
+    out = [Binding("serving_route", route, f"{path}:{line}", how, certain=len(found) == 1)]
+    example, where = _example(text, view, framework)
+    out.append(
+        Binding(
+            "serving_example",
+            json.dumps(example),
+            f"{path}:{line}",
+            where or "no request fields found",
+            certain=bool(example),
+        )
+    )
+    return out
+
+
+def _example(text: str, view: str, framework: str) -> tuple[dict[str, Any], str]:
+    """An example request body for a view, and where its fields were read from."""
+    if framework == "flask":
+        keys = [a or b for a, b in _FLASK_FIELD.findall(view)]
+        # ``body = request.get_json()`` then ``body["x"]`` / ``body.get("x")``.
+        for name in _FLASK_BODY.findall(view):
+            keys.extend(
+                a or b
+                for a, b in re.findall(
+                    rf"""\b{name}(?:\[\s*["'](\w+)["']|\.get\(\s*["'](\w+)["'])""", view
+                )
+            )
+        return dict.fromkeys(dict.fromkeys(keys), 0.0), "the request.json fields it reads"
+    signature = re.match(r"\s*\(([^)]*)\)", view)
+    params = re.findall(r"(\w+)\s*:\s*(\w+)", signature.group(1)) if signature else []
+    for _name, annotation in params:
+        header = rf"^class\s+{re.escape(annotation)}\(\s*(?:pydantic\.)?BaseModel\s*\):\n"
+        body = re.search(header + r"((?:[ \t]+.*\n?|\n)*)", text, re.M)
+        if body is None:
+            continue
+        example: dict[str, Any] = {}
+        for field_name, kind in re.findall(r"^[ \t]+(\w+)\s*:\s*([\w\[\]]+)", body.group(1), re.M):
+            inner = kind.removeprefix("list[").removeprefix("List[").rstrip("]")
+            value = _EXAMPLE_VALUES.get(inner, 0.0)
+            example[field_name] = [value] if kind != inner else value
+        return example, f"the fields of {annotation}"
+    return {}, ""
 
 
 # --- the team's choices -------------------------------------------------------------------
@@ -756,8 +861,55 @@ def template_data(
             data["train_command"] = data["tracking_command"]
     if entry.endswith(".ipynb"):
         extra.extend(["nbconvert", "ipykernel"])
-    data["extra_install"] = " ".join(extra)
+    data["tracked"] = "tracking-registry" in names
+    data["registered_model"] = re.sub(r"[^\w.-]+", "-", project_name).strip("-") or "model"
+    data["model_flavor"] = bindings.value("model_flavor")
+    data.update(_serving_data(bindings, package_name))
+    if "serving-realtime" in names and data["serving_test_path"]:
+        extra.extend(["pytest", "httpx"] if data["serving_framework"] == "fastapi" else ["pytest"])
+    else:  # the CI runs the API test only when this fix or add writes it
+        data["serving_test_command"] = ""
+    # The API test needs the trained model: the CI trains first, then runs every test.
+    data["train_first"] = bool(data["serving_test_command"] and data["train_command"])
+    data["extra_install"] = " ".join(dict.fromkeys(extra))
     return data
+
+
+def _serving_data(bindings: RepoBindings, package: str | None) -> dict[str, Any]:
+    """What the API test template needs: the app's module, the folder it imports from,
+    where the test goes (the tests folder when the repository has one, else beside the
+    app), how far up the repository root is, and the command that runs it."""
+    app = bindings.value("serving_app")
+    out: dict[str, Any] = {
+        "serving_framework": bindings.value("serving_framework"),
+        "serving_route": bindings.value("serving_route"),
+        "serving_example": bindings.value("serving_example", "{}"),
+        "serving_model_env": bindings.value("serving_model_env"),
+        "serving_test_path": "",
+        "serving_test_command": "",
+    }
+    if ":" not in app or not app.split(":", 1)[0].endswith(".py"):
+        return out
+    path, _, variable = app.partition(":")
+    module = import_path(path, package)
+    depth = module.count(".")  # pkg.app: the folder above pkg
+    import_root = PurePosixPath(path).parent
+    for _ in range(depth):
+        import_root = import_root.parent
+    stem = PurePosixPath(path).stem
+    tests = bindings.value("tests_folder")
+    folder = PurePosixPath(tests) if tests else PurePosixPath(path).parent
+    test_path = str(folder / f"test_{stem}_api.py")
+    out.update(
+        serving_file=path,
+        serving_variable=variable,
+        serving_module=module,
+        serving_import_root="" if str(import_root) == "." else str(import_root),
+        serving_test_path=test_path,
+        serving_root_parent=f"parents[{len(PurePosixPath(test_path).parent.parts)}]",
+        serving_test_command=f"python -m pytest {shlex.quote(test_path)}",
+    )
+    return out
 
 
 def yaml_scalar(value: object) -> str:
@@ -827,6 +979,7 @@ def bind_component(
                 value=bindings.value(key, "none found"),
                 train_function=bindings.value("train_function", "your training code"),
                 train_entry=bindings.value("train_entry", "your training code"),
+                serving_route=bindings.value("serving_route", "the prediction route"),
             )
     todo = list(todo_by_key.values())
     todo_for = {

@@ -240,7 +240,8 @@ def test_fix_on_a_flask_script_repo_keeps_its_files_and_gpl_and_ci_runs_its_trai
     assert all(now[p] == content for p, content in before.items())  # every file kept
     assert identify_licence((repo / "LICENSE").read_text()) == "GPL-3.0"
     names = {c.name for c in result.plan.components}
-    assert names == {"ci-github", "tracking-registry", "onnx-packaging"}  # no second project
+    # No second project: the components bound to the team's training, model and app.
+    assert names == {"ci-github", "tracking-registry", "onnx-packaging", "serving-realtime"}
     assert not (repo / "src").exists() and not (repo / "pyproject.toml").exists()
     # The CI installs the repository's dependencies and runs its training (through the
     # tracking adapter, which imports and calls train.main).
@@ -248,6 +249,8 @@ def test_fix_on_a_flask_script_repo_keeps_its_files_and_gpl_and_ci_runs_its_trai
     assert "python -m pip install -r requirements.txt" in runs
     assert "python tracked_train.py" in runs
     assert runs.index("python tracked_train.py") < runs.index("python export_onnx.py")
+    # The API test of the team's app runs once the model is trained.
+    assert runs.index("python export_onnx.py") < runs.index("python -m pytest test_app_api.py")
     adapter = (repo / "tracked_train.py").read_text()
     assert "from train import main as train" in adapter and "mlflow.start_run()" in adapter
     # The criteria claimed cite the repository's own code.
@@ -262,8 +265,8 @@ def test_fix_on_a_flask_script_repo_keeps_its_files_and_gpl_and_ci_runs_its_trai
     assert "not claimed (AI-104)" in people["AI-104"].reason
     # What it does not apply is a step with its command.
     assert "trains in train.py:main" in people["AI-301"].reason
-    assert people["MR-201"].command.startswith("mlops-factory add serving-realtime ")
-    assert "app.py:app" in people["MR-201"].reason
+    assert any("app.py" in cite for cite in by_name["serving-realtime"].cites["MR-201"])
+    assert people["MC-301"].command.startswith("mlops-factory add data-versioning-dvc ")
 
 
 def test_fix_on_a_src_package_runs_its_pytest_and_training_in_ci(tmp_path: Path) -> None:
@@ -301,8 +304,8 @@ def test_fix_on_a_notebook_repo_scaffolds_tracking_and_does_not_claim_it(tmp_pat
     assert "MC-204" not in by_name["ci-github"].criteria
     assert by_name["tracking-registry"].criteria == ()
     assert by_name["tracking-registry"].todo == (
-        "scaffolded: tracked_training.py: call tracked_run() from your training code in "
-        "train.ipynb",
+        "scaffolded: tracked_training.py: call tracked_run() and register_and_promote() from "
+        "your training code in train.ipynb",
     )
     people = {cid for p in result.plan.people for cid in p.step.criteria}
     assert "MC-202" in people
@@ -385,7 +388,8 @@ def test_the_cli_preview_shows_bindings_and_the_steps_commands(
     out = capsys.readouterr().out
     assert "Bound to the repository's own code" in out
     assert "python train.py" in out and "GPL-3.0" in out
-    assert "mlops-factory add serving-realtime" in out
+    assert "/predict" in out  # the app's prediction route, bound
+    assert "mlops-factory add data-versioning-dvc" in out
     assert "+++ b/" not in out  # the summary, no diff
 
 
@@ -410,6 +414,7 @@ def test_the_scaffolded_files_are_recorded_with_their_hashes(tmp_path: Path) -> 
         ".github/workflows/train-and-test.yml",
         "tracked_train.py",
         "export_onnx.py",
+        "test_app_api.py",
     }
 
 
@@ -451,8 +456,10 @@ def test_a_second_fix_binds_to_the_teams_code_not_to_what_the_first_wrote(
     assert bindings.value("train_entry") == "train.py"
     assert bindings.certain("train_entry", "train_command")
     # Applying again finds the files it wrote as they are: nothing changes.
+    assert bindings.get("test_command") is None  # the API test it wrote is not the team's
     again = fix(repo, target=3, defaults=True, interactive=False, dry_run=True)
     assert again.plan.preview is None or not again.plan.preview.files("create")
+    assert again.plan.conflicts == ()
 
 
 def test_the_onnx_export_fix_writes_converts_the_repos_own_model(tmp_path: Path) -> None:
