@@ -803,6 +803,13 @@ def test_terraform_parses_with_every_resource_and_a_var_file_per_environment(
         assert _unquote(values["environment"]) == env
 
 
+#: The custom role of `az acr import` on the target registry: these actions and no more.
+IMPORT_ACTIONS = [
+    "Microsoft.ContainerRegistry/registries/read",
+    "Microsoft.ContainerRegistry/registries/importImage/action",
+]
+IMPORTER = "custom: " + " ".join(IMPORT_ACTIONS)
+
 #: Who needs what, on which resource (least privilege): (principal, role, scope).
 LEAST_PRIVILEGE = {
     ("endpoint", "AcrPull", "registry"),
@@ -813,6 +820,10 @@ LEAST_PRIVILEGE = {
     ("ci", "AcrPush", "registry"),
     ("ci", "AzureML Data Scientist", "workspace"),
     ("ci", "Storage Blob Data Contributor", "monitoring container"),
+    # The promotion of the release image into prod's registry (az acr import): the import
+    # action on the target (a custom role, not Contributor), Reader on the source.
+    ("ci", IMPORTER, "registry"),
+    ("promotion", "Reader", "registry"),
 }
 
 
@@ -828,12 +839,20 @@ def test_terraform_grants_least_privilege_roles(
         "azurerm_machine_learning_workspace.main": "workspace",
         "azurerm_machine_learning_compute_cluster.cpu": "compute",
         "var.ci_principal_id": "ci",
+        "var.promotion_principal_id": "promotion",
     }
     scopes = {
         "azurerm_container_registry.main.id": "registry",
         "local.monitoring_container_id": "monitoring container",
         "azurerm_storage_account.main.id": "storage account",
         "azurerm_machine_learning_workspace.main.id": "workspace",
+    }
+    custom = {
+        f"azurerm_role_definition.{_unquote(name)}": body
+        for block in main["resource"]
+        for kind, items in block.items()
+        if _unquote(kind) == "azurerm_role_definition"
+        for name, body in items.items()
     }
     grants = set()
     for block in main["resource"]:
@@ -842,7 +861,18 @@ def test_terraform_grants_least_privilege_roles(
         ).values():
             principal = next(v for k, v in principals.items() if k in body["principal_id"])
             scope = scopes[body["scope"].strip("${}")]
-            grants.add((principal, _unquote(body["role_definition_name"]), scope))
+            if "role_definition_name" in body:
+                role = _unquote(body["role_definition_name"])
+            else:
+                reference = body["role_definition_id"]
+                definition = custom[re.sub(r"^\$\{(\S+?)\[0\]\..*", r"\1", reference)]
+                (permissions,) = definition["permissions"]
+                assert definition["scope"] == definition["assignable_scopes"][0] == body["scope"]
+                role = "custom: " + " ".join(_unquote(a) for a in permissions["actions"])
+                # Only prod receives promoted images: only there does CI get the import role.
+                assert 'var.environment == "prod"' in body["count"]
+                assert body["count"] == definition["count"]
+            grants.add((principal, role, scope))
     assert grants == LEAST_PRIVILEGE
 
 
@@ -960,13 +990,26 @@ def test_bicep_grants_least_privilege_roles(rendered: dict[Combo, Path], bc_comb
         "acrPush": "AcrPush",
         "storageBlobDataContributor": "Storage Blob Data Contributor",
         "azureMLDataScientist": "AzureML Data Scientist",
+        "reader": "Reader",
     }
     assert set(role_ids) == set(names)
+    # The custom role of the image import: exactly its actions, assignable in this group only.
+    importer = re.search(
+        r"^resource acrImporter 'Microsoft.Authorization/roleDefinitions@[^']+' = "
+        r"if \(importsImages\) \{$(.*?)^\}",
+        source,
+        re.M | re.S,
+    )
+    assert importer, "no custom role for az acr import"
+    assert re.findall(r"^          '([\w./]+)'$", importer.group(1), re.M) == IMPORT_ACTIONS
+    assert "type: 'CustomRole'" in importer.group(1)
+    assert re.search(r"assignableScopes: \[\s+resourceGroup\(\)\.id\s+\]", importer.group(1))
     principals = {
         "endpointIdentity": "endpoint",
         "workspace.identity": "workspace",
         "cpuCluster.identity": "compute",
         "ciPrincipalId": "ci",
+        "promotionPrincipalId": "promotion",
     }
     scopes = {
         "registry": "registry",
@@ -983,11 +1026,14 @@ def test_bicep_grants_least_privilege_roles(rendered: dict[Combo, Path], bc_comb
     )
     for body in blocks:
         scope = re.search(r"^  scope: (\w+)$", body, re.M)
-        role = re.search(r"roleDefinitions', roles\.(\w+)\)", body)
+        role = re.search(
+            r"roleDefinitions', roles\.(\w+)\)|roleDefinitionId: (acrImporter)\.id", body
+        )
         principal = re.search(r"principalId: ([\w.]+)", body)
         assert scope and role and principal, body
         who = next(v for k, v in principals.items() if principal.group(1).startswith(k))
-        grants.add((who, names[role.group(1)], scopes[scope.group(1)]))
+        granted = IMPORTER if role.group(2) else names[role.group(1)]
+        grants.add((who, granted, scopes[scope.group(1)]))
     assert grants == LEAST_PRIVILEGE
 
 
@@ -1037,3 +1083,224 @@ def test_endpoints_run_as_the_identity_the_iac_grants(
         assert f"az identity show --name id-demo-churn-{env}-endpoint" in text
     assert text.count('identity.user_assigned_identities[0].resource_id="$identity_id"') == 2
     assert text.count('environment_variables.AZURE_CLIENT_ID="$identity_client"') == 2
+
+
+# --- prod pulls the release image from its own registry ---------------------------------------
+
+STAGED_IMAGE = "crstaged1a2b3c.azurecr.io/demo-churn:0123456789ab"
+PROD_REGISTRY = "crprod4d5e6f"
+PROMOTED_IMAGE = f"{PROD_REGISTRY}.azurecr.io/demo-churn:0123456789ab"
+DEPLOY_COMMAND = re.compile(r"az ml (?:online-deployment|component) create")
+
+
+def _run_with_fake_az(script: str, tmp_path: Path, env: dict[str, str]) -> tuple[str, list[str]]:
+    """Run ``script`` in bash with ``az`` recording its arguments; its stdout and the calls.
+
+    ``az ml workspace show`` answers with the resource ids the IaC wires to prod's workspace.
+    """
+    calls = tmp_path / "az-calls"
+    fake = (
+        "az() {\n"
+        f'  printf "%s\\n" "$*" >> {calls}\n'
+        '  case "$*" in\n'
+        "    *container_registry*) echo /subscriptions/s/resourceGroups/rg-demo-churn-prod/"
+        f"providers/Microsoft.ContainerRegistry/registries/{PROD_REGISTRY} ;;\n"
+        "  esac\n"
+        "}\n"
+    )
+    result = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + fake + script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout, calls.read_text(encoding="utf-8").splitlines()
+
+
+IMPORT_CALL = (
+    f"acr import --name {PROD_REGISTRY} --source {STAGED_IMAGE} "
+    "--image demo-churn:0123456789ab --force"
+)
+
+
+@pytest.mark.parametrize("ci_combo", [c for c in COMBOS if c[2] == "bicep"], ids=_ids)
+def test_prod_deploys_the_image_imported_into_its_own_registry(
+    rendered: dict[Combo, Path], ci_combo: Combo, tmp_path: Path
+) -> None:
+    """prod's endpoint identity pulls from prod's registry only (AcrPull there): the release
+    imports the image the staging environment tested into prod's registry, as prod's CI
+    identity, before any prod deployment is created, and deploys that copy."""
+    project, ci = rendered[ci_combo], ci_combo[1]
+    if ci == "github":
+        release = _load_yaml(project / ".github/workflows/release.yml")
+        build, job = release["jobs"]["build"], release["jobs"]["deploy-prod"]
+        assert job["environment"] == "prod"  # vars.ACR_NAME: prod's registry
+        assert build["outputs"]["reference"] == "${{ steps.image.outputs.reference }}"
+        assert job["env"]["SOURCE_IMAGE"] == "${{ needs.build.outputs.image }}"
+        assert job["env"]["ACR_NAME"] == "${{ vars.ACR_NAME }}"
+        assert (
+            job["env"]["IMAGE"]
+            == "${{ vars.ACR_NAME }}.azurecr.io/${{ needs.build.outputs.reference }}"
+        )
+        runs = [step.get("run", "") for step in job["steps"]]
+        imports = [i for i, run in enumerate(runs) if "az acr import" in run]
+        _, calls = _run_with_fake_az(
+            runs[imports[0]],
+            tmp_path,
+            {"SOURCE_IMAGE": STAGED_IMAGE, "ACR_NAME": PROD_REGISTRY, "IMAGE": PROMOTED_IMAGE},
+        )
+    elif ci == "gitlab":
+        job = _gitlab_jobs(project)[1]["deploy-prod"]
+        assert job["environment"]["name"] == "prod"  # env-scoped ACR_NAME: prod's registry
+        runs = job["script"]
+        imports = [i for i, run in enumerate(runs) if "az acr import" in run]
+        (tmp_path / "image.txt").write_text(STAGED_IMAGE + "\n")
+        _, calls = _run_with_fake_az(runs[imports[0]], tmp_path, {"ACR_NAME": PROD_REGISTRY})
+        assert (tmp_path / "image.txt").read_text().strip() == PROMOTED_IMAGE
+        # Every later script deploys what image.txt names.
+        assert all("$(cat image.txt)" in run for run in runs if DEPLOY_COMMAND.search(run))
+    elif ci == "azure-devops":
+        release = _load_yaml(project / ".azure-pipelines/release.yml")
+        stage = next(s for s in release["stages"] if s["stage"] == "Deploy_prod")
+        (deploy,) = stage["jobs"]
+        assert deploy["environment"] == "prod"
+        steps = deploy["strategy"]["runOnce"]["deploy"]["steps"]
+        runs = [step.get("inputs", {}).get("inlineScript", "") for step in steps]
+        imports = [i for i, run in enumerate(runs) if "az acr import" in run]
+        assert steps[imports[0]]["inputs"]["azureSubscription"] == "demo-churn-prod"
+        script = runs[imports[0]].replace("$(image)", STAGED_IMAGE)
+        out, calls = _run_with_fake_az(script.replace("$(ACR_NAME)", PROD_REGISTRY), tmp_path, {})
+        # Later steps read $(image): the task variable now names prod's copy.
+        assert f"##vso[task.setvariable variable=image]{PROMOTED_IMAGE}" in out.splitlines()
+        assert all("$(image)" in run for run in runs if DEPLOY_COMMAND.search(run))
+    else:
+        block = _stage_block((project / "Jenkinsfile").read_text(encoding="utf-8"), "Deploy-prod")
+        assert "withCredentials([azureServicePrincipal('demo-churn-prod')])" in block
+        assert "demo-churn-staging" not in block and "demo-churn-dev" not in block
+        runs = re.findall(r"sh '''\n(.*?)'''", block, re.S)
+        imports = [i for i, run in enumerate(runs) if "az acr import" in run]
+        (tmp_path / "image.txt").write_text(STAGED_IMAGE + "\n")
+        _, calls = _run_with_fake_az(runs[imports[0]].replace("\\\\", "\\"), tmp_path, {})
+        assert (tmp_path / "image.txt").read_text().strip() == PROMOTED_IMAGE
+        assert all("$(cat image.txt)" in run for run in runs if DEPLOY_COMMAND.search(run))
+    assert len(imports) == 1
+    assert IMPORT_CALL in calls
+    deploys = [i for i, run in enumerate(runs) if DEPLOY_COMMAND.search(run)]
+    assert deploys and imports[0] < min(deploys)
+
+
+# --- globally unique names ---------------------------------------------------------------------
+
+#: Azure's naming rules of the globally unique resources.
+GLOBAL_NAMES = {
+    "storage": re.compile(r"[a-z0-9]{3,24}"),
+    "registry": re.compile(r"[a-zA-Z0-9]{5,50}"),
+    "key vault": re.compile(r"(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]"),
+}
+
+
+def _evaluate_name(expression: str, values: dict[str, str]) -> str:
+    """A resource name expression, with its variables set, and substr()/take() applied."""
+    for name, value in values.items():
+        expression = expression.replace(name, value)
+    literal = r"""["']([^"'${}]*)["']"""
+    calls = re.compile(rf"\$\{{(?:substr\({literal}, 0, (\d+)\)|take\({literal}, (\d+)\))\}}")
+    while (
+        reduced := calls.sub(lambda m: (m[1] or m[3])[: int(m[2] or m[4])], expression)
+    ) != expression:
+        expression = reduced
+    assert "${" not in expression and "(" not in expression, expression
+    return expression.strip("\"'")
+
+
+@pytest.mark.parametrize(
+    "iac_combo", [c for c in COMBOS if c[:2] == ("realtime", "github")], ids=_ids
+)
+def test_globally_unique_names_carry_a_deterministic_suffix(
+    rendered: dict[Combo, Path], iac_combo: Combo
+) -> None:
+    folder = rendered[iac_combo] / "infra"
+    if iac_combo[2] == "terraform":
+        import hcl2
+
+        main = hcl2.loads((folder / "terraform/main.tf").read_text(encoding="utf-8"))
+        suffix = next(b["suffix"] for b in main["locals"] if "suffix" in b)
+        # Unique per subscription and resource group, the same on every apply.
+        assert re.fullmatch(
+            r'\$\{substr\(sha1\("\$\{data\.azurerm_client_config\.current\.subscription_id\}'
+            r'/rg-\$\{local\.name\}"\), 0, 6\)\}',
+            suffix,
+        ), suffix
+        bodies = {
+            _unquote(kind): body
+            for block in main["resource"]
+            for kind, items in block.items()
+            for body in items.values()
+        }
+        names = {
+            "storage": bodies["azurerm_storage_account"]["name"],
+            "registry": bodies["azurerm_container_registry"]["name"],
+            "key vault": bodies["azurerm_key_vault"]["name"],
+        }
+        placeholders = ("${local.compact}", "${var.environment}", "${local.suffix}")
+        outputs = hcl2.loads((folder / "terraform/outputs.tf").read_text(encoding="utf-8"))
+        exported = {_unquote(k) for block in outputs["output"] for k in block}
+        assert {"storage_account_name", "container_registry_name", "key_vault_name"} <= exported
+    else:
+        source = (folder / "bicep/main.bicep").read_text(encoding="utf-8")
+        assert re.search(
+            r"^var suffix = take\(uniqueString\(resourceGroup\(\)\.id\), 6\)$", source, re.M
+        )
+        names = {}
+        for kind, symbol in (
+            ("storage", "storage"),
+            ("registry", "registry"),
+            ("key vault", "keyVault"),
+        ):
+            body = re.search(rf"^resource {symbol} '[^']+' = \{{$(.*?)^\}}", source, re.M | re.S)
+            assert body, symbol
+            names[kind] = re.search(r"^  name: (.+)$", body[1], re.M)[1]  # type: ignore[index]
+        placeholders = ("${compact}", "${environment}", "${suffix}")
+        for output in ("storageAccountName", "containerRegistryName", "keyVaultName"):
+            assert re.search(rf"^output {output} string = \w+\.name$", source, re.M)
+    for kind, expression in names.items():
+        assert placeholders[2] in expression, f"{kind} name has no unique suffix"
+        # The longest project part (14 characters) in the longest environment.
+        for compact, env in (("a" * 14, "staging"), ("ab", "dev"), ("a1b2c3d4e5f6g7", "prod")):
+            name = _evaluate_name(
+                expression, dict(zip(placeholders, (compact, env, "0f9e8d"), strict=True))
+            )
+            assert GLOBAL_NAMES[kind].fullmatch(name), f"{kind}: {name}"
+            assert name.endswith("0f9e8d")
+
+
+@pytest.mark.parametrize("ci_combo", [c for c in COMBOS if c[2] == "bicep"], ids=_ids)
+def test_ci_reads_globally_unique_names_instead_of_building_them(
+    rendered: dict[Combo, Path], ci_combo: Combo
+) -> None:
+    project = rendered[ci_combo]
+    ci_files = [
+        p
+        for p in project.rglob("*")
+        if p.is_file()
+        and (
+            p.name.startswith("Jenkinsfile")
+            or {".github", ".gitlab", ".azure-pipelines"} & set(p.parts)
+            or p.name == ".gitlab-ci.yml"
+        )
+    ]
+    assert ci_files
+    for path in ci_files:
+        text = path.read_text(encoding="utf-8")
+        # cr<project><env>, st<project><env>, kv-<project>-<env>: the IaC adds a suffix.
+        assert not re.search(r"\b(?:crdemochurn|stdemochurn|kv-demochurn)", text), path
+    monitored = [p for p in ci_files if "publish-reference" in p.read_text(encoding="utf-8")]
+    assert monitored
+    for path in monitored:
+        text = path.read_text(encoding="utf-8")
+        # The service, the batch job and the reference reach the account the IaC created.
+        assert "storage=$(az ml workspace show --query storage_account -o tsv)" in text
+        assert 'STORAGE_ACCOUNT="${storage##*/}"' in text
