@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -1096,7 +1098,8 @@ DEPLOY_COMMAND = re.compile(r"az ml (?:online-deployment|component) create")
 def _run_with_fake_az(script: str, tmp_path: Path, env: dict[str, str]) -> tuple[str, list[str]]:
     """Run ``script`` in bash with ``az`` recording its arguments; its stdout and the calls.
 
-    ``az ml workspace show`` answers with the resource ids the IaC wires to prod's workspace.
+    ``az ml workspace show`` answers with the resource ids the IaC wires to prod's workspace;
+    ``az ml model show`` finds no model (prod's workspace has not seen the release yet).
     """
     calls = tmp_path / "az-calls"
     fake = (
@@ -1105,16 +1108,22 @@ def _run_with_fake_az(script: str, tmp_path: Path, env: dict[str, str]) -> tuple
         '  case "$*" in\n'
         "    *container_registry*) echo /subscriptions/s/resourceGroups/rg-demo-churn-prod/"
         f"providers/Microsoft.ContainerRegistry/registries/{PROD_REGISTRY} ;;\n"
+        '    "ml model show"*) return 1 ;;\n'
         "  esac\n"
         "}\n"
     )
+    # python and .venv/bin/python (Jenkins): this interpreter, which has PyYAML.
+    for folder in (tmp_path / "bin", tmp_path / ".venv/bin"):
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / "python").exists():
+            (folder / "python").symlink_to(sys.executable)
     result = subprocess.run(
         ["bash", "-c", "set -euo pipefail\n" + fake + script],
         capture_output=True,
         text=True,
         timeout=30,
         cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", **env},
+        env={"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", **env},
     )
     assert result.returncode == 0, result.stderr
     return result.stdout, calls.read_text(encoding="utf-8").splitlines()
@@ -1126,14 +1135,9 @@ IMPORT_CALL = (
 )
 
 
-@pytest.mark.parametrize("ci_combo", [c for c in COMBOS if c[2] == "bicep"], ids=_ids)
-def test_prod_deploys_the_image_imported_into_its_own_registry(
-    rendered: dict[Combo, Path], ci_combo: Combo, tmp_path: Path
-) -> None:
-    """prod's endpoint identity pulls from prod's registry only (AcrPull there): the release
-    imports the image the staging environment tested into prod's registry, as prod's CI
-    identity, before any prod deployment is created, and deploys that copy."""
-    project, ci = rendered[ci_combo], ci_combo[1]
+def _prod_deploy_scripts(project: Path, ci: str) -> tuple[list[str], dict[str, str]]:
+    """The shell scripts of the prod deployment in order, CI macros substituted, and the
+    environment they run with; checks on the way that they run as prod's identity."""
     if ci == "github":
         release = _load_yaml(project / ".github/workflows/release.yml")
         build, job = release["jobs"]["build"], release["jobs"]["deploy-prod"]
@@ -1146,50 +1150,84 @@ def test_prod_deploys_the_image_imported_into_its_own_registry(
             == "${{ vars.ACR_NAME }}.azurecr.io/${{ needs.build.outputs.reference }}"
         )
         runs = [step.get("run", "") for step in job["steps"]]
-        imports = [i for i, run in enumerate(runs) if "az acr import" in run]
-        _, calls = _run_with_fake_az(
-            runs[imports[0]],
-            tmp_path,
-            {"SOURCE_IMAGE": STAGED_IMAGE, "ACR_NAME": PROD_REGISTRY, "IMAGE": PROMOTED_IMAGE},
-        )
-    elif ci == "gitlab":
+        env = {"SOURCE_IMAGE": STAGED_IMAGE, "ACR_NAME": PROD_REGISTRY, "IMAGE": PROMOTED_IMAGE}
+        return runs, env
+    if ci == "gitlab":
         job = _gitlab_jobs(project)[1]["deploy-prod"]
         assert job["environment"]["name"] == "prod"  # env-scoped ACR_NAME: prod's registry
-        runs = job["script"]
-        imports = [i for i, run in enumerate(runs) if "az acr import" in run]
-        (tmp_path / "image.txt").write_text(STAGED_IMAGE + "\n")
-        _, calls = _run_with_fake_az(runs[imports[0]], tmp_path, {"ACR_NAME": PROD_REGISTRY})
-        assert (tmp_path / "image.txt").read_text().strip() == PROMOTED_IMAGE
-        # Every later script deploys what image.txt names.
-        assert all("$(cat image.txt)" in run for run in runs if DEPLOY_COMMAND.search(run))
-    elif ci == "azure-devops":
+        # Every script deploys what image.txt names.
+        assert all("$(cat image.txt)" in run for run in job["script"] if DEPLOY_COMMAND.search(run))
+        return job["script"], {"ACR_NAME": PROD_REGISTRY}
+    if ci == "azure-devops":
         release = _load_yaml(project / ".azure-pipelines/release.yml")
         stage = next(s for s in release["stages"] if s["stage"] == "Deploy_prod")
         (deploy,) = stage["jobs"]
         assert deploy["environment"] == "prod"
-        steps = deploy["strategy"]["runOnce"]["deploy"]["steps"]
-        runs = [step.get("inputs", {}).get("inlineScript", "") for step in steps]
-        imports = [i for i, run in enumerate(runs) if "az acr import" in run]
-        assert steps[imports[0]]["inputs"]["azureSubscription"] == "demo-churn-prod"
-        script = runs[imports[0]].replace("$(image)", STAGED_IMAGE)
-        out, calls = _run_with_fake_az(script.replace("$(ACR_NAME)", PROD_REGISTRY), tmp_path, {})
+        runs: list[str] = []
+        for step in deploy["strategy"]["runOnce"]["deploy"]["steps"]:
+            run = step.get("inputs", {}).get("inlineScript", "")
+            if "az " in run:
+                assert step["inputs"]["azureSubscription"] == "demo-churn-prod"
+            if DEPLOY_COMMAND.search(run):
+                assert "$(image)" in run
+            # $(image): the staged image until the import step sets it to prod's copy.
+            image = PROMOTED_IMAGE if any("az acr import" in r for r in runs) else STAGED_IMAGE
+            for macro, value in (
+                ("$(image)", image),
+                ("$(ACR_NAME)", PROD_REGISTRY),
+                ("$(Pipeline.Workspace)", "pipeline"),
+            ):
+                run = run.replace(macro, value)
+            runs.append(run)
+        return runs, {}
+    block = _stage_block((project / "Jenkinsfile").read_text(encoding="utf-8"), "Deploy-prod")
+    assert "withCredentials([azureServicePrincipal('demo-churn-prod')])" in block
+    assert "demo-churn-staging" not in block and "demo-churn-dev" not in block
+    runs = [r.replace("\\\\", "\\") for r in re.findall(r"sh '''\n(.*?)'''", block, re.S)]
+    assert all("$(cat image.txt)" in run for run in runs if DEPLOY_COMMAND.search(run))
+    return runs, {}
+
+
+@pytest.mark.parametrize("ci_combo", [c for c in COMBOS if c[2] == "bicep"], ids=_ids)
+def test_prod_deploys_the_image_and_model_version_promoted_into_its_own_registries(
+    rendered: dict[Combo, Path], ci_combo: Combo, tmp_path: Path
+) -> None:
+    """prod's endpoint identity pulls from prod's registry only (AcrPull there): the release
+    imports the image the staging environment tested into prod's registry, as prod's CI
+    identity, and copies the model version it gated and promoted into prod's workspace,
+    before any prod deployment is created; then it deploys that copy."""
+    ci = ci_combo[1]
+    runs, env = _prod_deploy_scripts(rendered[ci_combo], ci)
+    imports = [i for i, run in enumerate(runs) if "az acr import" in run]
+    copies = [i for i, run in enumerate(runs) if "az ml model create" in run]
+    deploys = [i for i, run in enumerate(runs) if DEPLOY_COMMAND.search(run)]
+    assert len(imports) == len(copies) == 1 and deploys
+    assert imports[0] < copies[0] < min(deploys)
+    (tmp_path / "image.txt").write_text(STAGED_IMAGE + "\n")
+    out, calls = _run_with_fake_az(runs[imports[0]], tmp_path, env)
+    assert calls[-1] == IMPORT_CALL
+    if ci in ("gitlab", "jenkins"):
+        assert (tmp_path / "image.txt").read_text().strip() == PROMOTED_IMAGE
+    if ci == "azure-devops":
         # Later steps read $(image): the task variable now names prod's copy.
         assert f"##vso[task.setvariable variable=image]{PROMOTED_IMAGE}" in out.splitlines()
-        assert all("$(image)" in run for run in runs if DEPLOY_COMMAND.search(run))
-    else:
-        block = _stage_block((project / "Jenkinsfile").read_text(encoding="utf-8"), "Deploy-prod")
-        assert "withCredentials([azureServicePrincipal('demo-churn-prod')])" in block
-        assert "demo-churn-staging" not in block and "demo-churn-dev" not in block
-        runs = re.findall(r"sh '''\n(.*?)'''", block, re.S)
-        imports = [i for i, run in enumerate(runs) if "az acr import" in run]
-        (tmp_path / "image.txt").write_text(STAGED_IMAGE + "\n")
-        _, calls = _run_with_fake_az(runs[imports[0]].replace("\\\\", "\\"), tmp_path, {})
-        assert (tmp_path / "image.txt").read_text().strip() == PROMOTED_IMAGE
-        assert all("$(cat image.txt)" in run for run in runs if DEPLOY_COMMAND.search(run))
-    assert len(imports) == 1
-    assert IMPORT_CALL in calls
-    deploys = [i for i, run in enumerate(runs) if DEPLOY_COMMAND.search(run)]
-    assert deploys and imports[0] < min(deploys)
+
+    # The model version the release built, gated and promoted, under the registry's name.
+    files = tmp_path / ("pipeline/release-model" if ci == "azure-devops" else "artifacts")
+    files.mkdir(parents=True)
+    (files / "model.json").write_text('{"model_version": "7"}')
+    (files / "model.onnx").write_bytes(b"onnx")
+    (tmp_path / "configs").mkdir()
+    shutil.copy(rendered[ci_combo] / "configs/registry.yaml", tmp_path / "configs")
+    _, calls = _run_with_fake_az(runs[copies[0]], tmp_path, env)
+    assert calls[-2:] == [
+        "ml model show --name demo-churn-classifier --version 7",
+        "ml model create --name demo-churn-classifier --version 7 --type custom_model "
+        f"--path release-model --tags source_workspace={_stage_env(ci_combo)} "
+        f"image={PROMOTED_IMAGE}",
+    ]
+    copied = sorted(p.name for p in (tmp_path / "release-model").iterdir())
+    assert copied == ["model.json", "model.onnx"]
 
 
 # --- globally unique names ---------------------------------------------------------------------
