@@ -292,7 +292,8 @@ def test_github_workflows_have_the_expected_jobs(
     assert "registry promote" in json.dumps(jobs["promote"])
     assert jobs["deploy-prod"]["environment"] == "prod"
     assert jobs["deploy-prod"]["needs"] == ["build", "promote"]
-    assert "registry" not in json.dumps(jobs["deploy-prod"])
+    # Gate and promotion are done: production neither gates nor promotes again.
+    assert not re.search(r"\.registry (?:gate|promote)", json.dumps(jobs["deploy-prod"]))
     text = (folder / "release.yml").read_text(encoding="utf-8")
     assert "registry gate" in text
     # Each deployment registers its training reference as a data asset and publishes it to
@@ -429,7 +430,7 @@ def test_azure_pipelines_have_the_expected_stages(
     assert stages["Promote"]["dependsOn"] == ["Gate", "Approve"]
     assert "Promote" in stages["Deploy_prod"]["dependsOn"]
     assert "registry promote" in json.dumps(stages["Promote"])
-    assert "registry" not in json.dumps(stages["Deploy_prod"])
+    assert not re.search(r"\.registry (?:gate|promote)", json.dumps(stages["Deploy_prod"]))
     # A service connection per environment: each stage's Azure tasks use its environment's
     # connection and variable group, never another environment's.
     env_of = {"Build": stage_env, "Gate": stage_env, "Promote": stage_env}
@@ -525,8 +526,13 @@ def test_gitlab_ci_has_the_expected_jobs(
         "retrain",
         "drift-check",
         "trigger-retraining",
+        ".infra",
+        *([".terraform-init"] if gl_combo[2] == "terraform" else []),
+        *(f"{kind}-infra-{env}" for env in ENVIRONMENTS[gl_combo[2]] for kind in ("plan", "apply")),
     }
     for name, job in jobs.items():
+        if name.startswith("."):  # templates (extends, anchors), not jobs
+            continue
         assert job["stage"] in root["stages"], name
         assert job["rules"], name
     assert jobs[f"deploy-{stage_env}"]["environment"]["name"] == stage_env
@@ -549,15 +555,21 @@ def test_gitlab_ci_has_the_expected_jobs(
         assert script.index("monitoring publish-reference") > script.rindex("az ml")
     assert "when" not in jobs["deploy-prod"]
     # Every job that reads a per-environment variable runs in an environment; only the two
-    # deployments count as deployments, the others only prepare or access.
+    # deployments (of the model, and of the infrastructure) count as deployments, the
+    # others only prepare or access. Templates count through the jobs that extend them.
     for name, job in jobs.items():
+        if name.startswith("."):
+            continue
+        job = _extended(job, jobs)
         text = json.dumps({k: v for k, v in job.items() if k != "environment"})
         reads = [v for v in PER_ENVIRONMENT if f"${v}" in text or f"${{{v}}}" in text]
         if reads:
             assert "environment" in job, f"{name} reads {reads} without an environment"
         if "environment" in job:
             action = job["environment"].get("action", "start")
-            deploys = name in (f"deploy-{stage_env}", "deploy-prod")
+            deploys = name in (f"deploy-{stage_env}", "deploy-prod") or name.startswith(
+                "apply-infra-"
+            )
             assert (action == "start") == deploys, (name, action)
     schedule = '$CI_PIPELINE_SOURCE == "schedule" && $SCHEDULED_JOB == "retrain"'
     assert jobs["retrain"]["rules"][0]["if"] == schedule
@@ -1342,3 +1354,155 @@ def test_ci_reads_globally_unique_names_instead_of_building_them(
         # The service, the batch job and the reference reach the account the IaC created.
         assert "storage=$(az ml workspace show --query storage_account -o tsv)" in text
         assert 'STORAGE_ACCOUNT="${storage##*/}"' in text
+
+
+# --- infrastructure: plan -> approval -> apply per environment, in every CI provider --------
+
+
+def _assert_plan_and_apply_commands(plan: str, apply: str, iac: str, env: str) -> None:
+    """The plan is of this environment; the apply applies exactly that reviewed plan."""
+    if iac == "terraform":
+        assert f"-var-file=environments/{env}.tfvars" in plan and f"-out={env}.tfplan" in plan
+        assert "terraform apply" not in plan
+        assert re.search(rf"terraform apply -input=false \S*{env}\.tfplan", apply), apply
+        assert "terraform plan" not in apply
+        for text in (plan, apply):
+            assert re.search(rf"key=(?:{env}|\$\(infraEnvironment\)|\$INFRA_ENV)\.tfstate", text)
+    else:
+        assert "az deployment group what-if" in plan and "deployment group create" not in plan
+        assert "az deployment group create" in apply
+        for text in (plan, apply):
+            assert f"--resource-group rg-demo-churn-{env}" in text
+            assert f"infra/bicep/environments/{env}.bicepparam" in text
+    # The roles' principals go into the plan (a saved Terraform plan carries them).
+    for text in (plan, apply) if iac == "bicep" else (plan,):
+        assert "CI_PRINCIPAL_ID" in text and "PROMOTION_PRINCIPAL_ID" in text
+
+
+def _extended(job: dict[str, Any], jobs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``job`` with its ``extends`` template merged in (hashes deep-merged, as GitLab does)."""
+
+    def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+        merged = dict(base)
+        for key, value in override.items():
+            both = isinstance(value, dict) and isinstance(base.get(key), dict)
+            merged[key] = merge(base[key], value) if both else value
+        return merged
+
+    return merge(jobs[job["extends"]], job) if "extends" in job else job
+
+
+def _script(lines: list[Any]) -> str:
+    """A GitLab script (nested lists, from YAML anchors, are flattened) as one text."""
+    return "\n".join(_script(line) if isinstance(line, list) else line for line in lines)
+
+
+@pytest.mark.parametrize("gl_combo", GITLAB, ids=_ids)
+def test_gitlab_infrastructure_is_planned_approved_and_applied_per_environment(
+    rendered: dict[Combo, Path], gl_combo: Combo
+) -> None:
+    root, jobs = _gitlab_jobs(rendered[gl_combo])
+    assert {"local": ".gitlab/ci/infra.yml"} in root["include"]
+    envs = ENVIRONMENTS[gl_combo[2]]
+    stages = root["stages"]
+    for index, env in enumerate(envs):
+        plan = _extended(jobs[f"plan-infra-{env}"], jobs)
+        apply = _extended(jobs[f"apply-infra-{env}"], jobs)
+        # Plans on merge requests and on the default branch, for changes to infra/.
+        sources = [rule["if"] for rule in plan["rules"]]
+        assert any("merge_request_event" in s for s in sources)
+        assert any("CI_DEFAULT_BRANCH" in s for s in sources)
+        assert all(rule["changes"] == ["infra/**/*"] for rule in plan["rules"])
+        assert plan["environment"] == {"name": f"infra-{env}", "action": "prepare"}
+        # The apply: default branch only, a manual job that blocks (the approval) in a
+        # protected environment, after its plan and the previous environment's apply.
+        (rule,) = apply["rules"]
+        assert "CI_DEFAULT_BRANCH" in rule["if"] and "merge_request" not in rule["if"]
+        assert rule["when"] == "manual" and apply["allow_failure"] is False
+        assert apply["environment"] == {"name": f"infra-{env}-apply"}
+        previous = [f"apply-infra-{envs[index - 1]}"] if index else []
+        assert apply["needs"] == [f"plan-infra-{env}", *previous]
+        assert stages.index(plan["stage"]) < stages.index(apply["stage"])
+        assert plan["resource_group"] == apply["resource_group"] == f"infra-{env}"
+        # OIDC: the job's own token, no secret.
+        for job in (plan, apply):
+            assert job["id_tokens"]["GITLAB_OIDC_TOKEN"]["aud"] == "api://AzureADTokenExchange"
+        if gl_combo[2] == "terraform":
+            assert plan["artifacts"]["paths"] == [f"infra/terraform/{env}.tfplan"]
+            assert plan["variables"]["INFRA_ENV"] == apply["variables"]["INFRA_ENV"] == env
+            assert plan["variables"]["ARM_USE_OIDC"] == "true"
+        plan_text = _script(plan["before_script"] + plan["script"])
+        apply_text = _script(apply["before_script"] + apply["script"])
+        _assert_plan_and_apply_commands(plan_text, apply_text, gl_combo[2], env)
+
+
+@pytest.mark.parametrize("az_combo", AZURE, ids=_ids)
+def test_azure_pipelines_infrastructure_is_planned_approved_and_applied_per_environment(
+    rendered: dict[Combo, Path], az_combo: Combo
+) -> None:
+    infra = _load_yaml(rendered[az_combo] / ".azure-pipelines/infra.yml")
+    for trigger in ("trigger", "pr"):
+        assert infra[trigger] == {
+            "branches": {"include": ["main"]},
+            "paths": {"include": ["infra"]},
+        }
+    stages = {stage["stage"]: stage for stage in infra["stages"]}
+    envs = ENVIRONMENTS[az_combo[2]]
+    assert list(stages) == [f"{kind}_{env}" for env in envs for kind in ("Plan", "Apply")]
+    for index, env in enumerate(envs):
+        plan, apply = stages[f"Plan_{env}"], stages[f"Apply_{env}"]
+        assert plan["dependsOn"] == [] and "condition" not in plan
+        previous = [f"Apply_{envs[index - 1]}"] if index else []
+        assert apply["dependsOn"] == [f"Plan_{env}", *previous]
+        assert "eq(variables['Build.SourceBranch'], 'refs/heads/main')" in apply["condition"]
+        assert "ne(variables['Build.Reason'], 'PullRequest')" in apply["condition"]
+        (plan_job,), (apply_job,) = plan["jobs"], apply["jobs"]
+        # The approval: the checks of the Pipelines environment of the deployment job.
+        assert "deployment" in apply_job and apply_job["environment"] == f"infra-{env}"
+        plan_steps = plan_job["steps"]
+        apply_steps = apply_job["strategy"]["runOnce"]["deploy"]["steps"]
+        for step in plan_steps + apply_steps:
+            if step.get("task", "").startswith("AzureCLI@"):
+                assert step["inputs"]["azureSubscription"] == f"demo-churn-infra-{env}"
+        for stage in (plan, apply):
+            assert {"group": f"demo-churn-infra-{env}"} in stage["variables"]
+        if az_combo[2] == "terraform":
+            assert {
+                "publish": f"infra/terraform/{env}.tfplan",
+                "artifact": f"plan-{env}",
+            } in plan_steps
+            assert {"download": "current", "artifact": f"plan-{env}"} in apply_steps
+        plan_text, apply_text = (
+            "\n".join(step.get("inputs", {}).get("inlineScript", "") for step in steps)
+            for steps in (plan_steps, apply_steps)
+        )
+        _assert_plan_and_apply_commands(plan_text, apply_text, az_combo[2], env)
+
+
+@pytest.mark.parametrize("jk_combo", JENKINS, ids=_ids)
+def test_jenkins_infrastructure_is_planned_approved_and_applied_per_environment(
+    rendered: dict[Combo, Path], jk_combo: Combo
+) -> None:
+    text = (rendered[jk_combo] / "Jenkinsfile.infra").read_text(encoding="utf-8")
+    assert _balanced(_groovy_code(text))
+    assert re.search(r"^    agent none$", text, re.M)
+    envs = ENVIRONMENTS[jk_combo[2]]
+    names = re.findall(r"^        stage\('([^']+)'\)", text, re.M)
+    # In order: each environment planned, approved and applied before the next one.
+    assert names == [f"{kind} {env}" for env in envs for kind in ("Plan", "Approve", "Apply")]
+    for env in envs:
+        plan, approve, apply = (
+            _stage_block(text, f"{kind} {env}") for kind in ("Plan", "Approve", "Apply")
+        )
+        assert "when" not in _groovy_code(plan)  # pull requests and main
+        for block in (approve, apply):
+            assert re.search(r"when \{\s+branch 'main'\s+\}", block)
+        # The approval holds no executor, waits a bounded time, and names who may approve.
+        assert "agent none" in approve and "timeout(time: 3, unit: 'DAYS')" in approve
+        assert re.search(r"input message: .+, submitter: 'demo-churn-infra-approvers'", approve)
+        for block in (plan, apply):
+            assert f"withCredentials([azureServicePrincipal('demo-churn-infra-{env}')])" in block
+            assert "AZURE_CONFIG_DIR" in block
+        if jk_combo[2] == "terraform":
+            assert f"stash name: 'plan-{env}'" in plan and f"unstash 'plan-{env}'" in apply
+        _assert_plan_and_apply_commands(plan, apply, jk_combo[2], env)
