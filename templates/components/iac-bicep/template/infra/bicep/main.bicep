@@ -232,6 +232,9 @@ resource workspace 'Microsoft.MachineLearningServices/workspaces@2024-04-01' = {
     applicationInsights: appInsights.id
     containerRegistry: registry.id
     publicNetworkAccess: 'Enabled'
+    // No systemDatastoresAuthMode: the stable API versions (2024-04-01, 2024-10-01) do not
+    // define it. The workspace and its compute reach storage through the role assignments
+    // below (identity-based datastores; shared keys are disabled on the account).
   }
 }
 
