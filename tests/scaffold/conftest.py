@@ -241,7 +241,12 @@ MONITOR_FILES: dict[str, str] = {
 
 
 #: Files a CI component adds when an IaC component is applied too (plan, approval, apply).
-INFRA_FILES: dict[str, str] = {"ci-github": ".github/workflows/infra.yml"}
+INFRA_FILES: dict[str, str] = {
+    "ci-github": ".github/workflows/infra.yml",
+    "ci-azure-devops": ".azure-pipelines/infra.yml",
+    "ci-gitlab": ".gitlab/ci/infra.yml",
+    "ci-jenkins": "Jenkinsfile.infra",
+}
 
 
 def expected_files(

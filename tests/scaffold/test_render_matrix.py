@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -290,7 +292,8 @@ def test_github_workflows_have_the_expected_jobs(
     assert "registry promote" in json.dumps(jobs["promote"])
     assert jobs["deploy-prod"]["environment"] == "prod"
     assert jobs["deploy-prod"]["needs"] == ["build", "promote"]
-    assert "registry" not in json.dumps(jobs["deploy-prod"])
+    # Gate and promotion are done: production neither gates nor promotes again.
+    assert not re.search(r"\.registry (?:gate|promote)", json.dumps(jobs["deploy-prod"]))
     text = (folder / "release.yml").read_text(encoding="utf-8")
     assert "registry gate" in text
     # Each deployment registers its training reference as a data asset and publishes it to
@@ -427,7 +430,7 @@ def test_azure_pipelines_have_the_expected_stages(
     assert stages["Promote"]["dependsOn"] == ["Gate", "Approve"]
     assert "Promote" in stages["Deploy_prod"]["dependsOn"]
     assert "registry promote" in json.dumps(stages["Promote"])
-    assert "registry" not in json.dumps(stages["Deploy_prod"])
+    assert not re.search(r"\.registry (?:gate|promote)", json.dumps(stages["Deploy_prod"]))
     # A service connection per environment: each stage's Azure tasks use its environment's
     # connection and variable group, never another environment's.
     env_of = {"Build": stage_env, "Gate": stage_env, "Promote": stage_env}
@@ -523,8 +526,13 @@ def test_gitlab_ci_has_the_expected_jobs(
         "retrain",
         "drift-check",
         "trigger-retraining",
+        ".infra",
+        *([".terraform-init"] if gl_combo[2] == "terraform" else []),
+        *(f"{kind}-infra-{env}" for env in ENVIRONMENTS[gl_combo[2]] for kind in ("plan", "apply")),
     }
     for name, job in jobs.items():
+        if name.startswith("."):  # templates (extends, anchors), not jobs
+            continue
         assert job["stage"] in root["stages"], name
         assert job["rules"], name
     assert jobs[f"deploy-{stage_env}"]["environment"]["name"] == stage_env
@@ -547,15 +555,21 @@ def test_gitlab_ci_has_the_expected_jobs(
         assert script.index("monitoring publish-reference") > script.rindex("az ml")
     assert "when" not in jobs["deploy-prod"]
     # Every job that reads a per-environment variable runs in an environment; only the two
-    # deployments count as deployments, the others only prepare or access.
+    # deployments (of the model, and of the infrastructure) count as deployments, the
+    # others only prepare or access. Templates count through the jobs that extend them.
     for name, job in jobs.items():
+        if name.startswith("."):
+            continue
+        job = _extended(job, jobs)
         text = json.dumps({k: v for k, v in job.items() if k != "environment"})
         reads = [v for v in PER_ENVIRONMENT if f"${v}" in text or f"${{{v}}}" in text]
         if reads:
             assert "environment" in job, f"{name} reads {reads} without an environment"
         if "environment" in job:
             action = job["environment"].get("action", "start")
-            deploys = name in (f"deploy-{stage_env}", "deploy-prod")
+            deploys = name in (f"deploy-{stage_env}", "deploy-prod") or name.startswith(
+                "apply-infra-"
+            )
             assert (action == "start") == deploys, (name, action)
     schedule = '$CI_PIPELINE_SOURCE == "schedule" && $SCHEDULED_JOB == "retrain"'
     assert jobs["retrain"]["rules"][0]["if"] == schedule
@@ -803,6 +817,13 @@ def test_terraform_parses_with_every_resource_and_a_var_file_per_environment(
         assert _unquote(values["environment"]) == env
 
 
+#: The custom role of `az acr import` on the target registry: these actions and no more.
+IMPORT_ACTIONS = [
+    "Microsoft.ContainerRegistry/registries/read",
+    "Microsoft.ContainerRegistry/registries/importImage/action",
+]
+IMPORTER = "custom: " + " ".join(IMPORT_ACTIONS)
+
 #: Who needs what, on which resource (least privilege): (principal, role, scope).
 LEAST_PRIVILEGE = {
     ("endpoint", "AcrPull", "registry"),
@@ -813,6 +834,10 @@ LEAST_PRIVILEGE = {
     ("ci", "AcrPush", "registry"),
     ("ci", "AzureML Data Scientist", "workspace"),
     ("ci", "Storage Blob Data Contributor", "monitoring container"),
+    # The promotion of the release image into prod's registry (az acr import): the import
+    # action on the target (a custom role, not Contributor), Reader on the source.
+    ("ci", IMPORTER, "registry"),
+    ("promotion", "Reader", "registry"),
 }
 
 
@@ -828,12 +853,20 @@ def test_terraform_grants_least_privilege_roles(
         "azurerm_machine_learning_workspace.main": "workspace",
         "azurerm_machine_learning_compute_cluster.cpu": "compute",
         "var.ci_principal_id": "ci",
+        "var.promotion_principal_id": "promotion",
     }
     scopes = {
         "azurerm_container_registry.main.id": "registry",
         "local.monitoring_container_id": "monitoring container",
         "azurerm_storage_account.main.id": "storage account",
         "azurerm_machine_learning_workspace.main.id": "workspace",
+    }
+    custom = {
+        f"azurerm_role_definition.{_unquote(name)}": body
+        for block in main["resource"]
+        for kind, items in block.items()
+        if _unquote(kind) == "azurerm_role_definition"
+        for name, body in items.items()
     }
     grants = set()
     for block in main["resource"]:
@@ -842,7 +875,18 @@ def test_terraform_grants_least_privilege_roles(
         ).values():
             principal = next(v for k, v in principals.items() if k in body["principal_id"])
             scope = scopes[body["scope"].strip("${}")]
-            grants.add((principal, _unquote(body["role_definition_name"]), scope))
+            if "role_definition_name" in body:
+                role = _unquote(body["role_definition_name"])
+            else:
+                reference = body["role_definition_id"]
+                definition = custom[re.sub(r"^\$\{(\S+?)\[0\]\..*", r"\1", reference)]
+                (permissions,) = definition["permissions"]
+                assert definition["scope"] == definition["assignable_scopes"][0] == body["scope"]
+                role = "custom: " + " ".join(_unquote(a) for a in permissions["actions"])
+                # Only prod receives promoted images: only there does CI get the import role.
+                assert 'var.environment == "prod"' in body["count"]
+                assert body["count"] == definition["count"]
+            grants.add((principal, role, scope))
     assert grants == LEAST_PRIVILEGE
 
 
@@ -960,13 +1004,26 @@ def test_bicep_grants_least_privilege_roles(rendered: dict[Combo, Path], bc_comb
         "acrPush": "AcrPush",
         "storageBlobDataContributor": "Storage Blob Data Contributor",
         "azureMLDataScientist": "AzureML Data Scientist",
+        "reader": "Reader",
     }
     assert set(role_ids) == set(names)
+    # The custom role of the image import: exactly its actions, assignable in this group only.
+    importer = re.search(
+        r"^resource acrImporter 'Microsoft.Authorization/roleDefinitions@[^']+' = "
+        r"if \(importsImages\) \{$(.*?)^\}",
+        source,
+        re.M | re.S,
+    )
+    assert importer, "no custom role for az acr import"
+    assert re.findall(r"^          '([\w./]+)'$", importer.group(1), re.M) == IMPORT_ACTIONS
+    assert "type: 'CustomRole'" in importer.group(1)
+    assert re.search(r"assignableScopes: \[\s+resourceGroup\(\)\.id\s+\]", importer.group(1))
     principals = {
         "endpointIdentity": "endpoint",
         "workspace.identity": "workspace",
         "cpuCluster.identity": "compute",
         "ciPrincipalId": "ci",
+        "promotionPrincipalId": "promotion",
     }
     scopes = {
         "registry": "registry",
@@ -983,11 +1040,14 @@ def test_bicep_grants_least_privilege_roles(rendered: dict[Combo, Path], bc_comb
     )
     for body in blocks:
         scope = re.search(r"^  scope: (\w+)$", body, re.M)
-        role = re.search(r"roleDefinitions', roles\.(\w+)\)", body)
+        role = re.search(
+            r"roleDefinitions', roles\.(\w+)\)|roleDefinitionId: (acrImporter)\.id", body
+        )
         principal = re.search(r"principalId: ([\w.]+)", body)
         assert scope and role and principal, body
         who = next(v for k, v in principals.items() if principal.group(1).startswith(k))
-        grants.add((who, names[role.group(1)], scopes[scope.group(1)]))
+        granted = IMPORTER if role.group(2) else names[role.group(1)]
+        grants.add((who, granted, scopes[scope.group(1)]))
     assert grants == LEAST_PRIVILEGE
 
 
@@ -1037,3 +1097,412 @@ def test_endpoints_run_as_the_identity_the_iac_grants(
         assert f"az identity show --name id-demo-churn-{env}-endpoint" in text
     assert text.count('identity.user_assigned_identities[0].resource_id="$identity_id"') == 2
     assert text.count('environment_variables.AZURE_CLIENT_ID="$identity_client"') == 2
+
+
+# --- prod pulls the release image from its own registry ---------------------------------------
+
+STAGED_IMAGE = "crstaged1a2b3c.azurecr.io/demo-churn:0123456789ab"
+PROD_REGISTRY = "crprod4d5e6f"
+PROMOTED_IMAGE = f"{PROD_REGISTRY}.azurecr.io/demo-churn:0123456789ab"
+DEPLOY_COMMAND = re.compile(r"az ml (?:online-deployment|component) create")
+
+
+def _run_with_fake_az(script: str, tmp_path: Path, env: dict[str, str]) -> tuple[str, list[str]]:
+    """Run ``script`` in bash with ``az`` recording its arguments; its stdout and the calls.
+
+    ``az ml workspace show`` answers with the resource ids the IaC wires to prod's workspace;
+    ``az ml model show`` finds no model (prod's workspace has not seen the release yet).
+    """
+    calls = tmp_path / "az-calls"
+    fake = (
+        "az() {\n"
+        f'  printf "%s\\n" "$*" >> {calls}\n'
+        '  case "$*" in\n'
+        "    *container_registry*) echo /subscriptions/s/resourceGroups/rg-demo-churn-prod/"
+        f"providers/Microsoft.ContainerRegistry/registries/{PROD_REGISTRY} ;;\n"
+        '    "ml model show"*) return 1 ;;\n'
+        "  esac\n"
+        "}\n"
+    )
+    # python and .venv/bin/python (Jenkins): this interpreter, which has PyYAML.
+    for folder in (tmp_path / "bin", tmp_path / ".venv/bin"):
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / "python").exists():
+            (folder / "python").symlink_to(sys.executable)
+    result = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + fake + script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+        env={"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout, calls.read_text(encoding="utf-8").splitlines()
+
+
+IMPORT_CALL = (
+    f"acr import --name {PROD_REGISTRY} --source {STAGED_IMAGE} "
+    "--image demo-churn:0123456789ab --force"
+)
+
+
+def _prod_deploy_scripts(project: Path, ci: str) -> tuple[list[str], dict[str, str]]:
+    """The shell scripts of the prod deployment in order, CI macros substituted, and the
+    environment they run with; checks on the way that they run as prod's identity."""
+    if ci == "github":
+        release = _load_yaml(project / ".github/workflows/release.yml")
+        build, job = release["jobs"]["build"], release["jobs"]["deploy-prod"]
+        assert job["environment"] == "prod"  # vars.ACR_NAME: prod's registry
+        assert build["outputs"]["reference"] == "${{ steps.image.outputs.reference }}"
+        assert job["env"]["SOURCE_IMAGE"] == "${{ needs.build.outputs.image }}"
+        assert job["env"]["ACR_NAME"] == "${{ vars.ACR_NAME }}"
+        assert (
+            job["env"]["IMAGE"]
+            == "${{ vars.ACR_NAME }}.azurecr.io/${{ needs.build.outputs.reference }}"
+        )
+        runs = [step.get("run", "") for step in job["steps"]]
+        env = {"SOURCE_IMAGE": STAGED_IMAGE, "ACR_NAME": PROD_REGISTRY, "IMAGE": PROMOTED_IMAGE}
+        return runs, env
+    if ci == "gitlab":
+        job = _gitlab_jobs(project)[1]["deploy-prod"]
+        assert job["environment"]["name"] == "prod"  # env-scoped ACR_NAME: prod's registry
+        # Every script deploys what image.txt names.
+        assert all("$(cat image.txt)" in run for run in job["script"] if DEPLOY_COMMAND.search(run))
+        return job["script"], {"ACR_NAME": PROD_REGISTRY}
+    if ci == "azure-devops":
+        release = _load_yaml(project / ".azure-pipelines/release.yml")
+        stage = next(s for s in release["stages"] if s["stage"] == "Deploy_prod")
+        (deploy,) = stage["jobs"]
+        assert deploy["environment"] == "prod"
+        runs: list[str] = []
+        for step in deploy["strategy"]["runOnce"]["deploy"]["steps"]:
+            run = step.get("inputs", {}).get("inlineScript", "")
+            if "az " in run:
+                assert step["inputs"]["azureSubscription"] == "demo-churn-prod"
+            if DEPLOY_COMMAND.search(run):
+                assert "$(image)" in run
+            # $(image): the staged image until the import step sets it to prod's copy.
+            image = PROMOTED_IMAGE if any("az acr import" in r for r in runs) else STAGED_IMAGE
+            for macro, value in (
+                ("$(image)", image),
+                ("$(ACR_NAME)", PROD_REGISTRY),
+                ("$(Pipeline.Workspace)", "pipeline"),
+            ):
+                run = run.replace(macro, value)
+            runs.append(run)
+        return runs, {}
+    block = _stage_block((project / "Jenkinsfile").read_text(encoding="utf-8"), "Deploy-prod")
+    assert "withCredentials([azureServicePrincipal('demo-churn-prod')])" in block
+    assert "demo-churn-staging" not in block and "demo-churn-dev" not in block
+    runs = [r.replace("\\\\", "\\") for r in re.findall(r"sh '''\n(.*?)'''", block, re.S)]
+    assert all("$(cat image.txt)" in run for run in runs if DEPLOY_COMMAND.search(run))
+    return runs, {}
+
+
+@pytest.mark.parametrize("ci_combo", [c for c in COMBOS if c[2] == "bicep"], ids=_ids)
+def test_prod_deploys_the_image_and_model_version_promoted_into_its_own_registries(
+    rendered: dict[Combo, Path], ci_combo: Combo, tmp_path: Path
+) -> None:
+    """prod's endpoint identity pulls from prod's registry only (AcrPull there): the release
+    imports the image the staging environment tested into prod's registry, as prod's CI
+    identity, and copies the model version it gated and promoted into prod's workspace,
+    before any prod deployment is created; then it deploys that copy."""
+    ci = ci_combo[1]
+    runs, env = _prod_deploy_scripts(rendered[ci_combo], ci)
+    imports = [i for i, run in enumerate(runs) if "az acr import" in run]
+    copies = [i for i, run in enumerate(runs) if "az ml model create" in run]
+    deploys = [i for i, run in enumerate(runs) if DEPLOY_COMMAND.search(run)]
+    assert len(imports) == len(copies) == 1 and deploys
+    assert imports[0] < copies[0] < min(deploys)
+    (tmp_path / "image.txt").write_text(STAGED_IMAGE + "\n")
+    out, calls = _run_with_fake_az(runs[imports[0]], tmp_path, env)
+    assert calls[-1] == IMPORT_CALL
+    if ci in ("gitlab", "jenkins"):
+        assert (tmp_path / "image.txt").read_text().strip() == PROMOTED_IMAGE
+    if ci == "azure-devops":
+        # Later steps read $(image): the task variable now names prod's copy.
+        assert f"##vso[task.setvariable variable=image]{PROMOTED_IMAGE}" in out.splitlines()
+
+    # The model version the release built, gated and promoted, under the registry's name.
+    files = tmp_path / ("pipeline/release-model" if ci == "azure-devops" else "artifacts")
+    files.mkdir(parents=True)
+    (files / "model.json").write_text('{"model_version": "7"}')
+    (files / "model.onnx").write_bytes(b"onnx")
+    (tmp_path / "configs").mkdir()
+    shutil.copy(rendered[ci_combo] / "configs/registry.yaml", tmp_path / "configs")
+    _, calls = _run_with_fake_az(runs[copies[0]], tmp_path, env)
+    assert calls[-2:] == [
+        "ml model show --name demo-churn-classifier --version 7",
+        "ml model create --name demo-churn-classifier --version 7 --type custom_model "
+        f"--path release-model --tags source_workspace={_stage_env(ci_combo)} "
+        f"image={PROMOTED_IMAGE}",
+    ]
+    copied = sorted(p.name for p in (tmp_path / "release-model").iterdir())
+    assert copied == ["model.json", "model.onnx"]
+
+
+# --- globally unique names ---------------------------------------------------------------------
+
+#: Azure's naming rules of the globally unique resources.
+GLOBAL_NAMES = {
+    "storage": re.compile(r"[a-z0-9]{3,24}"),
+    "registry": re.compile(r"[a-zA-Z0-9]{5,50}"),
+    "key vault": re.compile(r"(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]"),
+}
+
+
+def _evaluate_name(expression: str, values: dict[str, str]) -> str:
+    """A resource name expression, with its variables set, and substr()/take() applied."""
+    for name, value in values.items():
+        expression = expression.replace(name, value)
+    literal = r"""["']([^"'${}]*)["']"""
+    calls = re.compile(rf"\$\{{(?:substr\({literal}, 0, (\d+)\)|take\({literal}, (\d+)\))\}}")
+    while (
+        reduced := calls.sub(lambda m: (m[1] or m[3])[: int(m[2] or m[4])], expression)
+    ) != expression:
+        expression = reduced
+    assert "${" not in expression and "(" not in expression, expression
+    return expression.strip("\"'")
+
+
+@pytest.mark.parametrize(
+    "iac_combo", [c for c in COMBOS if c[:2] == ("realtime", "github")], ids=_ids
+)
+def test_globally_unique_names_carry_a_deterministic_suffix(
+    rendered: dict[Combo, Path], iac_combo: Combo
+) -> None:
+    folder = rendered[iac_combo] / "infra"
+    if iac_combo[2] == "terraform":
+        import hcl2
+
+        main = hcl2.loads((folder / "terraform/main.tf").read_text(encoding="utf-8"))
+        suffix = next(b["suffix"] for b in main["locals"] if "suffix" in b)
+        # Unique per subscription and resource group, the same on every apply.
+        assert re.fullmatch(
+            r'\$\{substr\(sha1\("\$\{data\.azurerm_client_config\.current\.subscription_id\}'
+            r'/rg-\$\{local\.name\}"\), 0, 6\)\}',
+            suffix,
+        ), suffix
+        bodies = {
+            _unquote(kind): body
+            for block in main["resource"]
+            for kind, items in block.items()
+            for body in items.values()
+        }
+        names = {
+            "storage": bodies["azurerm_storage_account"]["name"],
+            "registry": bodies["azurerm_container_registry"]["name"],
+            "key vault": bodies["azurerm_key_vault"]["name"],
+        }
+        placeholders = ("${local.compact}", "${var.environment}", "${local.suffix}")
+        outputs = hcl2.loads((folder / "terraform/outputs.tf").read_text(encoding="utf-8"))
+        exported = {_unquote(k) for block in outputs["output"] for k in block}
+        assert {"storage_account_name", "container_registry_name", "key_vault_name"} <= exported
+    else:
+        source = (folder / "bicep/main.bicep").read_text(encoding="utf-8")
+        assert re.search(
+            r"^var suffix = take\(uniqueString\(resourceGroup\(\)\.id\), 6\)$", source, re.M
+        )
+        names = {}
+        for kind, symbol in (
+            ("storage", "storage"),
+            ("registry", "registry"),
+            ("key vault", "keyVault"),
+        ):
+            body = re.search(rf"^resource {symbol} '[^']+' = \{{$(.*?)^\}}", source, re.M | re.S)
+            assert body, symbol
+            names[kind] = re.search(r"^  name: (.+)$", body[1], re.M)[1]  # type: ignore[index]
+        placeholders = ("${compact}", "${environment}", "${suffix}")
+        for output in ("storageAccountName", "containerRegistryName", "keyVaultName"):
+            assert re.search(rf"^output {output} string = \w+\.name$", source, re.M)
+    for kind, expression in names.items():
+        assert placeholders[2] in expression, f"{kind} name has no unique suffix"
+        # The longest project part (14 characters) in the longest environment.
+        for compact, env in (("a" * 14, "staging"), ("ab", "dev"), ("a1b2c3d4e5f6g7", "prod")):
+            name = _evaluate_name(
+                expression, dict(zip(placeholders, (compact, env, "0f9e8d"), strict=True))
+            )
+            assert GLOBAL_NAMES[kind].fullmatch(name), f"{kind}: {name}"
+            assert name.endswith("0f9e8d")
+
+
+@pytest.mark.parametrize("ci_combo", [c for c in COMBOS if c[2] == "bicep"], ids=_ids)
+def test_ci_reads_globally_unique_names_instead_of_building_them(
+    rendered: dict[Combo, Path], ci_combo: Combo
+) -> None:
+    project = rendered[ci_combo]
+    ci_files = [
+        p
+        for p in project.rglob("*")
+        if p.is_file()
+        and (
+            p.name.startswith("Jenkinsfile")
+            or {".github", ".gitlab", ".azure-pipelines"} & set(p.parts)
+            or p.name == ".gitlab-ci.yml"
+        )
+    ]
+    assert ci_files
+    for path in ci_files:
+        text = path.read_text(encoding="utf-8")
+        # cr<project><env>, st<project><env>, kv-<project>-<env>: the IaC adds a suffix.
+        assert not re.search(r"\b(?:crdemochurn|stdemochurn|kv-demochurn)", text), path
+    monitored = [p for p in ci_files if "publish-reference" in p.read_text(encoding="utf-8")]
+    assert monitored
+    for path in monitored:
+        text = path.read_text(encoding="utf-8")
+        # The service, the batch job and the reference reach the account the IaC created.
+        assert "storage=$(az ml workspace show --query storage_account -o tsv)" in text
+        assert 'STORAGE_ACCOUNT="${storage##*/}"' in text
+
+
+# --- infrastructure: plan -> approval -> apply per environment, in every CI provider --------
+
+
+def _assert_plan_and_apply_commands(plan: str, apply: str, iac: str, env: str) -> None:
+    """The plan is of this environment; the apply applies exactly that reviewed plan."""
+    if iac == "terraform":
+        assert f"-var-file=environments/{env}.tfvars" in plan and f"-out={env}.tfplan" in plan
+        assert "terraform apply" not in plan
+        assert re.search(rf"terraform apply -input=false \S*{env}\.tfplan", apply), apply
+        assert "terraform plan" not in apply
+        for text in (plan, apply):
+            assert re.search(rf"key=(?:{env}|\$\(infraEnvironment\)|\$INFRA_ENV)\.tfstate", text)
+    else:
+        assert "az deployment group what-if" in plan and "deployment group create" not in plan
+        assert "az deployment group create" in apply
+        for text in (plan, apply):
+            assert f"--resource-group rg-demo-churn-{env}" in text
+            assert f"infra/bicep/environments/{env}.bicepparam" in text
+    # The roles' principals go into the plan (a saved Terraform plan carries them).
+    for text in (plan, apply) if iac == "bicep" else (plan,):
+        assert "CI_PRINCIPAL_ID" in text and "PROMOTION_PRINCIPAL_ID" in text
+
+
+def _extended(job: dict[str, Any], jobs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``job`` with its ``extends`` template merged in (hashes deep-merged, as GitLab does)."""
+
+    def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+        merged = dict(base)
+        for key, value in override.items():
+            both = isinstance(value, dict) and isinstance(base.get(key), dict)
+            merged[key] = merge(base[key], value) if both else value
+        return merged
+
+    return merge(jobs[job["extends"]], job) if "extends" in job else job
+
+
+def _script(lines: list[Any]) -> str:
+    """A GitLab script (nested lists, from YAML anchors, are flattened) as one text."""
+    return "\n".join(_script(line) if isinstance(line, list) else line for line in lines)
+
+
+@pytest.mark.parametrize("gl_combo", GITLAB, ids=_ids)
+def test_gitlab_infrastructure_is_planned_approved_and_applied_per_environment(
+    rendered: dict[Combo, Path], gl_combo: Combo
+) -> None:
+    root, jobs = _gitlab_jobs(rendered[gl_combo])
+    assert {"local": ".gitlab/ci/infra.yml"} in root["include"]
+    envs = ENVIRONMENTS[gl_combo[2]]
+    stages = root["stages"]
+    for index, env in enumerate(envs):
+        plan = _extended(jobs[f"plan-infra-{env}"], jobs)
+        apply = _extended(jobs[f"apply-infra-{env}"], jobs)
+        # Plans on merge requests and on the default branch, for changes to infra/.
+        sources = [rule["if"] for rule in plan["rules"]]
+        assert any("merge_request_event" in s for s in sources)
+        assert any("CI_DEFAULT_BRANCH" in s for s in sources)
+        assert all(rule["changes"] == ["infra/**/*"] for rule in plan["rules"])
+        assert plan["environment"] == {"name": f"infra-{env}", "action": "prepare"}
+        # The apply: default branch only, a manual job that blocks (the approval) in a
+        # protected environment, after its plan and the previous environment's apply.
+        (rule,) = apply["rules"]
+        assert "CI_DEFAULT_BRANCH" in rule["if"] and "merge_request" not in rule["if"]
+        assert rule["when"] == "manual" and apply["allow_failure"] is False
+        assert apply["environment"] == {"name": f"infra-{env}-apply"}
+        previous = [f"apply-infra-{envs[index - 1]}"] if index else []
+        assert apply["needs"] == [f"plan-infra-{env}", *previous]
+        assert stages.index(plan["stage"]) < stages.index(apply["stage"])
+        assert plan["resource_group"] == apply["resource_group"] == f"infra-{env}"
+        # OIDC: the job's own token, no secret.
+        for job in (plan, apply):
+            assert job["id_tokens"]["GITLAB_OIDC_TOKEN"]["aud"] == "api://AzureADTokenExchange"
+        if gl_combo[2] == "terraform":
+            assert plan["artifacts"]["paths"] == [f"infra/terraform/{env}.tfplan"]
+            assert plan["variables"]["INFRA_ENV"] == apply["variables"]["INFRA_ENV"] == env
+            assert plan["variables"]["ARM_USE_OIDC"] == "true"
+        plan_text = _script(plan["before_script"] + plan["script"])
+        apply_text = _script(apply["before_script"] + apply["script"])
+        _assert_plan_and_apply_commands(plan_text, apply_text, gl_combo[2], env)
+
+
+@pytest.mark.parametrize("az_combo", AZURE, ids=_ids)
+def test_azure_pipelines_infrastructure_is_planned_approved_and_applied_per_environment(
+    rendered: dict[Combo, Path], az_combo: Combo
+) -> None:
+    infra = _load_yaml(rendered[az_combo] / ".azure-pipelines/infra.yml")
+    for trigger in ("trigger", "pr"):
+        assert infra[trigger] == {
+            "branches": {"include": ["main"]},
+            "paths": {"include": ["infra"]},
+        }
+    stages = {stage["stage"]: stage for stage in infra["stages"]}
+    envs = ENVIRONMENTS[az_combo[2]]
+    assert list(stages) == [f"{kind}_{env}" for env in envs for kind in ("Plan", "Apply")]
+    for index, env in enumerate(envs):
+        plan, apply = stages[f"Plan_{env}"], stages[f"Apply_{env}"]
+        assert plan["dependsOn"] == [] and "condition" not in plan
+        previous = [f"Apply_{envs[index - 1]}"] if index else []
+        assert apply["dependsOn"] == [f"Plan_{env}", *previous]
+        assert "eq(variables['Build.SourceBranch'], 'refs/heads/main')" in apply["condition"]
+        assert "ne(variables['Build.Reason'], 'PullRequest')" in apply["condition"]
+        (plan_job,), (apply_job,) = plan["jobs"], apply["jobs"]
+        # The approval: the checks of the Pipelines environment of the deployment job.
+        assert "deployment" in apply_job and apply_job["environment"] == f"infra-{env}"
+        plan_steps = plan_job["steps"]
+        apply_steps = apply_job["strategy"]["runOnce"]["deploy"]["steps"]
+        for step in plan_steps + apply_steps:
+            if step.get("task", "").startswith("AzureCLI@"):
+                assert step["inputs"]["azureSubscription"] == f"demo-churn-infra-{env}"
+        for stage in (plan, apply):
+            assert {"group": f"demo-churn-infra-{env}"} in stage["variables"]
+        if az_combo[2] == "terraform":
+            assert {
+                "publish": f"infra/terraform/{env}.tfplan",
+                "artifact": f"plan-{env}",
+            } in plan_steps
+            assert {"download": "current", "artifact": f"plan-{env}"} in apply_steps
+        plan_text, apply_text = (
+            "\n".join(step.get("inputs", {}).get("inlineScript", "") for step in steps)
+            for steps in (plan_steps, apply_steps)
+        )
+        _assert_plan_and_apply_commands(plan_text, apply_text, az_combo[2], env)
+
+
+@pytest.mark.parametrize("jk_combo", JENKINS, ids=_ids)
+def test_jenkins_infrastructure_is_planned_approved_and_applied_per_environment(
+    rendered: dict[Combo, Path], jk_combo: Combo
+) -> None:
+    text = (rendered[jk_combo] / "Jenkinsfile.infra").read_text(encoding="utf-8")
+    assert _balanced(_groovy_code(text))
+    assert re.search(r"^    agent none$", text, re.M)
+    envs = ENVIRONMENTS[jk_combo[2]]
+    names = re.findall(r"^        stage\('([^']+)'\)", text, re.M)
+    # In order: each environment planned, approved and applied before the next one.
+    assert names == [f"{kind} {env}" for env in envs for kind in ("Plan", "Approve", "Apply")]
+    for env in envs:
+        plan, approve, apply = (
+            _stage_block(text, f"{kind} {env}") for kind in ("Plan", "Approve", "Apply")
+        )
+        assert "when" not in _groovy_code(plan)  # pull requests and main
+        for block in (approve, apply):
+            assert re.search(r"when \{\s+branch 'main'\s+\}", block)
+        # The approval holds no executor, waits a bounded time, and names who may approve.
+        assert "agent none" in approve and "timeout(time: 3, unit: 'DAYS')" in approve
+        assert re.search(r"input message: .+, submitter: 'demo-churn-infra-approvers'", approve)
+        for block in (plan, apply):
+            assert f"withCredentials([azureServicePrincipal('demo-churn-infra-{env}')])" in block
+            assert "AZURE_CONFIG_DIR" in block
+        if jk_combo[2] == "terraform":
+            assert f"stash name: 'plan-{env}'" in plan and f"unstash 'plan-{env}'" in apply
+        _assert_plan_and_apply_commands(plan, apply, jk_combo[2], env)

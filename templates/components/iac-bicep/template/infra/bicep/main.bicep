@@ -38,10 +38,17 @@ param allowedIpRanges array = []
 @description('Object id of this environment\'s CI identity (workload identity federation); empty: no role for CI.')
 param ciPrincipalId string = ''
 
+@description('Object id of the CI identity of the environment released after this one (prod\'s, set on the release environment): reads this registry to import the release image; empty: none.')
+param promotionPrincipalId string = ''
+
 var name = '${project}-${environment}'
 var compact = take(toLower(replace(replace(project, '-', ''), '_', '')), 14)
 // Premium SKUs in production only: dev and staging do not pay for them.
 var premium = environment == 'prod'
+// Storage accounts, container registries and key vaults share one global namespace: a
+// deterministic suffix from the resource group's id makes the names unique and stable
+// across deployments. CI reads them from the outputs, never rebuilds them.
+var suffix = take(uniqueString(resourceGroup().id), 6)
 var tags = {
   project: project
   environment: environment
@@ -73,7 +80,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: take('kv-${compact}-${environment}', 24)
+  name: '${take('kv-${compact}-${environment}', 17)}${suffix}'
   location: location
   tags: tags
   properties: {
@@ -95,8 +102,8 @@ resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  // checkov:skip=CKV_AZURE_43: The name is built from lowercase letters and digits only (compact, take 14) plus the environment: at most 23 characters.
-  name: 'st${compact}${environment}'
+  // checkov:skip=CKV_AZURE_43: The name is built from lowercase letters and digits only (compact, take 14, the environment, then a 6-character uniqueString suffix): at most 24 characters.
+  name: '${take('st${compact}${environment}', 18)}${suffix}'
   location: location
   tags: tags
   kind: 'StorageV2'
@@ -186,7 +193,7 @@ resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   // checkov:skip=CKV_AZURE_139: Hosted CI agents push images over the public endpoint; a private registry needs a VNet and self-hosted agents.
   // checkov:skip=CKV_AZURE_163: Image scanning runs on the Premium registry of prod; dev and staging use Standard, without premium costs.
   // checkov:skip=CKV_AZURE_166: Quarantine blocks pulls until an external scanner marks images; enable it together with Defender for Containers.
-  name: 'cr${compact}${environment}'
+  name: 'cr${compact}${environment}${suffix}'
   location: location
   tags: tags
   // Premium (zone redundancy, dedicated data endpoints, retention) where it pays: prod.
@@ -225,6 +232,9 @@ resource workspace 'Microsoft.MachineLearningServices/workspaces@2024-04-01' = {
     applicationInsights: appInsights.id
     containerRegistry: registry.id
     publicNetworkAccess: 'Enabled'
+    // No systemDatastoresAuthMode: the stable API versions (2024-04-01, 2024-10-01) do not
+    // define it. The workspace and its compute reach storage through the role assignments
+    // below (identity-based datastores; shared keys are disabled on the account).
   }
 }
 
@@ -258,6 +268,7 @@ var roles = {
   acrPush: '8311e382-0749-4cb8-b61a-304f252e45ec'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   azureMLDataScientist: 'f6c7c914-8db3-469d-8ca1-694a8f32e121'
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
 }
 
 // The online endpoint's identity (online-endpoint.yml: identity type user_assigned): pulls
@@ -353,6 +364,54 @@ resource ciMonitoring 'Microsoft.Authorization/roleAssignments@2022-04-01' = if 
   }
 }
 
+// Promotion of the release image into prod's registry (`az acr import` in the release): the
+// only right this environment's CI identity needs for it is the import action on its own
+// registry, not Contributor. Only the environment that receives promoted images has it.
+var importsImages = !empty(ciPrincipalId) && environment == 'prod'
+
+resource acrImporter 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (importsImages) {
+  name: guid(registry.id, 'acr-image-importer')
+  properties: {
+    roleName: '${name}-acr-image-importer'
+    description: 'Imports images into the ${name} container registry (az acr import).'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: [
+          'Microsoft.ContainerRegistry/registries/read'
+          'Microsoft.ContainerRegistry/registries/importImage/action'
+        ]
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource ciImport 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (importsImages) {
+  scope: registry
+  name: guid(registry.id, ciPrincipalId, 'acr-image-importer')
+  properties: {
+    roleDefinitionId: acrImporter.id
+    principalId: ciPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The source side of the same import: the CI identity of the environment that promotes
+// from this one (prod's, set on staging) reads this registry; it cannot push to it.
+resource promotionRead 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(promotionPrincipalId)) {
+  scope: registry
+  name: guid(registry.id, promotionPrincipalId, roles.reader)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.reader)
+    principalId: promotionPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 @description('Resource group of the environment (AZURE_RESOURCE_GROUP in CI).')
 output resourceGroupName string = resourceGroup().name
 
@@ -361,6 +420,12 @@ output workspaceName string = workspace.name
 
 @description('Container registry for the images (ACR_NAME in CI).')
 output containerRegistryName string = registry.name
+
+@description('Resource id of the container registry (the promotion source of the next environment).')
+output containerRegistryId string = registry.id
+
+@description('Key vault of the workspace (KEY_VAULT_NAME in CI).')
+output keyVaultName string = keyVault.name
 
 @description('Storage account of the workspace, also holding monitoring data (STORAGE_ACCOUNT in CI).')
 output storageAccountName string = storage.name

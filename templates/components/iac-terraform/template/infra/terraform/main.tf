@@ -10,6 +10,10 @@ locals {
   compact = substr(replace(lower(var.project), "/[^a-z0-9]/", ""), 0, 14)
   # Premium SKUs in production only: dev and staging do not pay for them.
   premium = var.environment == "prod"
+  # Storage accounts, container registries and key vaults share one global namespace: a
+  # deterministic suffix from the subscription and the resource group makes the names
+  # unique and stable across applies. CI reads them from the outputs, never rebuilds them.
+  suffix = substr(sha1("${data.azurerm_client_config.current.subscription_id}/rg-${local.name}"), 0, 6)
   tags = merge(var.tags, {
     project     = var.project
     environment = var.environment
@@ -46,7 +50,7 @@ resource "azurerm_application_insights" "main" {
 resource "azurerm_key_vault" "main" {
   #checkov:skip=CKV_AZURE_189:Public access stays on but restricted by network_acls to allowed_ip_ranges; private endpoints need a VNet this template does not create.
   #checkov:skip=CKV2_AZURE_32:Private endpoints need a VNet this template does not create; network_acls deny by default instead.
-  name                          = substr("kv-${local.compact}-${var.environment}", 0, 24)
+  name                          = "${substr("kv-${local.compact}-${var.environment}", 0, 17)}${local.suffix}"
   location                      = azurerm_resource_group.main.location
   resource_group_name           = azurerm_resource_group.main.name
   tenant_id                     = data.azurerm_client_config.current.tenant_id
@@ -70,7 +74,7 @@ resource "azurerm_storage_account" "main" {
   #checkov:skip=CKV2_AZURE_33:Private endpoints need a VNet this template does not create; network_rules deny by default instead.
   #checkov:skip=CKV_AZURE_59:Public access stays on but restricted by network_rules to allowed_ip_ranges and trusted Azure services (Azure ML).
   #checkov:skip=CKV_AZURE_33:No queues are used; blob access is logged by azurerm_monitor_diagnostic_setting.storage_blob.
-  name                              = "st${local.compact}${var.environment}"
+  name                              = "${substr("st${local.compact}${var.environment}", 0, 18)}${local.suffix}"
   location                          = azurerm_resource_group.main.location
   resource_group_name               = azurerm_resource_group.main.name
   account_tier                      = "Standard"
@@ -135,7 +139,7 @@ resource "azurerm_container_registry" "main" {
   #checkov:skip=CKV_AZURE_164:Docker Content Trust is deprecated by Azure; sign images with Notation in the release pipeline instead.
   #checkov:skip=CKV_AZURE_233:Zone redundancy is a Premium feature: prod is Premium and zone redundant; dev and staging use Standard.
   #checkov:skip=CKV_AZURE_166:Quarantine blocks pulls until an external scanner marks images; enable it together with Defender for Containers.
-  name                          = "cr${local.compact}${var.environment}"
+  name                          = "cr${local.compact}${var.environment}${local.suffix}"
   location                      = azurerm_resource_group.main.location
   resource_group_name           = azurerm_resource_group.main.name
   # Premium (zone redundancy, dedicated data endpoints, retention) where it pays: prod.
@@ -260,4 +264,39 @@ resource "azurerm_role_assignment" "ci_monitoring" {
   scope                = local.monitoring_container_id
   role_definition_name = "Storage Blob Data Contributor"
   principal_id         = var.ci_principal_id
+}
+
+# Promotion of the release image into prod's registry (`az acr import` in the release):
+# the only right this environment's CI identity needs for it is the import action on its
+# own registry, not Contributor. Only the environment that receives promoted images has it.
+resource "azurerm_role_definition" "acr_import" {
+  count       = var.ci_principal_id != "" && var.environment == "prod" ? 1 : 0
+  name        = "${local.name}-acr-image-importer"
+  scope       = azurerm_container_registry.main.id
+  description = "Imports images into the ${local.name} container registry (az acr import)."
+
+  permissions {
+    actions = [
+      "Microsoft.ContainerRegistry/registries/read",
+      "Microsoft.ContainerRegistry/registries/importImage/action",
+    ]
+  }
+
+  assignable_scopes = [azurerm_container_registry.main.id]
+}
+
+resource "azurerm_role_assignment" "ci_import" {
+  count              = var.ci_principal_id != "" && var.environment == "prod" ? 1 : 0
+  scope              = azurerm_container_registry.main.id
+  role_definition_id = azurerm_role_definition.acr_import[0].role_definition_resource_id
+  principal_id       = var.ci_principal_id
+}
+
+# The source side of the same import: the CI identity of the environment that promotes
+# from this one (prod's, set on staging) reads this registry; it cannot push to it.
+resource "azurerm_role_assignment" "promotion_read" {
+  count                = var.promotion_principal_id == "" ? 0 : 1
+  scope                = azurerm_container_registry.main.id
+  role_definition_name = "Reader"
+  principal_id         = var.promotion_principal_id
 }

@@ -9,8 +9,18 @@ output "workspace_name" {
 }
 
 output "container_registry_name" {
-  description = "Container registry for the images (ACR_NAME in CI)."
+  description = "Container registry for the images (ACR_NAME in CI; its name carries a unique suffix)."
   value       = azurerm_container_registry.main.name
+}
+
+output "container_registry_id" {
+  description = "Resource id of the container registry (the promotion source of the next environment)."
+  value       = azurerm_container_registry.main.id
+}
+
+output "key_vault_name" {
+  description = "Key vault of the workspace (KEY_VAULT_NAME in CI)."
+  value       = azurerm_key_vault.main.name
 }
 
 output "storage_account_name" {

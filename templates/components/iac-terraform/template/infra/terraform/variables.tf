@@ -58,3 +58,9 @@ variable "ci_principal_id" {
   type        = string
   default     = ""
 }
+
+variable "promotion_principal_id" {
+  description = "Object id of the CI identity of the environment released after this one (prod's, set on the release environment): reads this registry to import the release image; empty: none."
+  type        = string
+  default     = ""
+}

@@ -10,7 +10,9 @@ A blob container (Azure Storage; Azurite, the storage emulator, locally and in t
 The service and the batch job append their inference log here (``inference_sink``), the
 release publishes the reference of the model it deploys (``publish-reference``), and the
 drift monitor reads both. Connection: ``AZURE_STORAGE_CONNECTION_STRING`` when set
-(Azurite, tests), otherwise ``monitoring.store.account_url`` with the ambient identity
+(Azurite, tests), otherwise the account named by ``STORAGE_ACCOUNT`` (set by the release
+and the monitor from the IaC output: the name carries a unique suffix) or else
+``monitoring.store.account_url``, with the ambient identity
 (``DefaultAzureCredential``: the managed identity of the endpoint or job, or the CI
 identity), which needs a Storage Blob Data role on the account: Contributor to write,
 Reader to read.
@@ -38,6 +40,7 @@ from .config import section
 logger = logging.getLogger(__name__)
 
 CONNECTION_ENV = "AZURE_STORAGE_CONNECTION_STRING"
+ACCOUNT_ENV = "STORAGE_ACCOUNT"
 REFERENCE_POINTER = "reference/current.json"
 #: An append block holds at most 4 MiB.
 MAX_BLOCK = 4 * 1024 * 1024
@@ -61,16 +64,20 @@ class Store:
 
         environ = os.environ if environ is None else environ
         connection = environ.get(CONNECTION_ENV, "")
+        account = environ.get(ACCOUNT_ENV, "")
+        account_url = (
+            f"https://{account}.blob.core.windows.net" if account else settings.get("account_url")
+        )
         if connection:
             service = BlobServiceClient.from_connection_string(connection)
-        elif settings.get("account_url"):
+        elif account_url:
             from azure.identity import DefaultAzureCredential
 
-            service = BlobServiceClient(
-                str(settings["account_url"]), credential=DefaultAzureCredential()
-            )
+            service = BlobServiceClient(str(account_url), credential=DefaultAzureCredential())
         else:
-            raise StoreError(f"monitoring.store.account_url is empty and {CONNECTION_ENV} unset")
+            raise StoreError(
+                f"monitoring.store.account_url is empty and {CONNECTION_ENV}, {ACCOUNT_ENV} unset"
+            )
         self.container = service.get_container_client(str(settings.get("container", "monitoring")))
         self._ready = False
 
