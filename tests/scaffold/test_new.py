@@ -71,6 +71,7 @@ def test_generates_every_component_with_its_answers_file(
     assert result.answers["components"] == ["base", "app", "ci-gitlab"]
     assert result.next_steps == (f"cd {dest}", "make test")
     assert _files(dest) == {
+        ".mlops-factory/_catalog.yml",
         ".mlops-factory/base.yml",
         ".mlops-factory/app.yml",
         ".mlops-factory/ci-gitlab.yml",
