@@ -33,6 +33,8 @@ NONE = "none"
 #: The answer keys the engine asks, derives and validates itself (issue 3), in asking order.
 ANSWER_KEYS: tuple[str, ...] = (
     "project_name",
+    "project_display_name",
+    "project_slug",
     "package_name",
     "description",
     "owner",
@@ -49,6 +51,8 @@ COMPUTED_KEYS: tuple[str, ...] = ("components",)
 #: Keys a pattern's ``defaults`` cannot set: they are resolved before the pattern is known.
 _NOT_PATTERN_DEFAULTS: tuple[str, ...] = (
     "project_name",
+    "project_display_name",
+    "project_slug",
     "package_name",
     "description",
     "owner",

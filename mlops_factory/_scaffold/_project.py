@@ -265,6 +265,9 @@ def render_into(
     """
     import copier
 
+    from mlops_factory._scaffold._answers import normalise_names
+
+    data = normalise_names(data)
     owners: dict[str, str] = {}
     for component in components:
         before = _snapshot(project)
