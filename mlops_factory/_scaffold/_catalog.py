@@ -154,7 +154,7 @@ class Catalog:
     def key(self) -> str:
         """The identity projects record (in the template cache path copier writes as
         ``_src_path``): ``builtin`` for the built-in catalog, else its name."""
-        return "builtin" if self.builtin else self.name or _slug(self.path.name)
+        return "builtin" if self.builtin else self.name or catalog_name(self.path.name)
 
     @property
     def legacy_key(self) -> str:
@@ -346,8 +346,10 @@ def requires_order(catalog: Catalog, selected: list[str]) -> list[str]:
     return ordered
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "catalog"
+def catalog_name(folder: str) -> str:
+    """A valid catalog name made from a folder name ('Acme ML' -> 'acme-ml')."""
+    slug = re.sub(r"[^a-z0-9]+", "-", folder.lower()).strip("-")
+    return slug if _NAME_RE.match(slug) else f"catalog-{slug}".rstrip("-")
 
 
 def load_catalog(
@@ -680,7 +682,7 @@ def _build(root: Path, file: Path, data: Any, *, builtin: bool) -> Catalog:
         patterns=patterns,
         questions=_load_questions(root / QUESTIONS_FILE),
         builtin=builtin,
-        name=top.name or _slug(root.name),
+        name=top.name or catalog_name(root.name),
     )
 
 
