@@ -179,16 +179,20 @@ def test_a_catalog_name_must_be_a_slug(tmp_path: Path) -> None:
         load_catalog(root)
 
 
+def _from_first_and_another(tmp_path: Path, other_version: str) -> tuple[Path, Path, Path]:
+    """(first catalog, a project generated from it, another catalog named other-ml)."""
+    first, other = tmp_path / "first", tmp_path / "other"
+    first.mkdir()
+    other.mkdir()
+    _write(first, "1.0.0", NOTES_V1)
+    _write(other, other_version, V2_NOTES, name="other-ml")
+    return first, _project(tmp_path, first), other
+
+
 def test_check_update_exits_2_when_something_could_not_be_checked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = tmp_path / "first"
-    first.mkdir()
-    _write(first, "1.0.0", NOTES_V1)
-    project = _project(tmp_path, first)
-    other = tmp_path / "other"
-    other.mkdir()
-    _write(other, "1.0.0", NOTES_V1, name="other-ml")
+    _, project, other = _from_first_and_another(tmp_path, "1.0.0")
     capsys.readouterr()
 
     assert main(["check-update", str(project), "--catalog", str(other), "--format", "json"]) == 2
@@ -203,13 +207,7 @@ def test_check_update_exits_2_when_something_could_not_be_checked(
 
 
 def test_update_from_another_catalog_says_where_the_project_came_from(tmp_path: Path) -> None:
-    first = tmp_path / "first"
-    first.mkdir()
-    _write(first, "1.0.0", NOTES_V1)
-    project = _project(tmp_path, first)
-    other = tmp_path / "other"
-    other.mkdir()
-    _write(other, "1.1.0", V2_NOTES, name="other-ml")
+    first, project, other = _from_first_and_another(tmp_path, "1.1.0")
 
     with pytest.raises(FactoryError, match=rf"applied from catalog 'acme-ml' \({first}\)") as info:
         update_project(project, catalog=other)
