@@ -473,6 +473,9 @@ def check_answer(ctx: AnswerContext, key: str, value: Any) -> tuple[str | None, 
     if key in ("description", "owner"):
         if key == "owner" and not value:
             return "it cannot be empty", value
+        if key == "owner" and "@" in value and not is_codeowner(value):
+            # The base component writes CODEOWNERS for an owner with '@': it must be valid.
+            return "with '@' it must be one @user, @org/team or email address", value
         if len(value) > _MAX_TEXT:
             return f"keep it under {_MAX_TEXT} characters", value
         if any(c in value for c in '"\\') or any(ord(c) < 32 for c in value):

@@ -211,6 +211,7 @@ INVALID = [
     ("project_name", "2024", "it needs at least one letter"),
     ("project_name", 'say "hi"', "use one line of text without double quotes"),
     ("project_name", "x" * 201, "keep it under 200 characters"),
+    ("owner", "risk@acme", "with '@' it must be one @user, @org/team or email address"),
     ("project_slug", "My Project", "use a letter first"),
     ("project_slug", "1abc", "use a letter first"),
     ("project_slug", "x" * 65, "use a letter first"),

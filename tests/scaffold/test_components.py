@@ -33,6 +33,8 @@ from tests.scaffold.conftest import (
 #: The answer keys of issue 3 (the engine asks them; every component may receive them).
 ANSWER_KEYS = {
     "project_name",
+    "project_display_name",
+    "project_slug",
     "package_name",
     "description",
     "owner",
