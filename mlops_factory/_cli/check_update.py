@@ -112,5 +112,19 @@ def _table(report: UpdateReport, catalog_args: str) -> None:
             highlight=False,
             soft_wrap=True,
         )
+        import shlex
+
+        for project in report.projects:
+            origin = project.origin
+            if origin is None or not origin.source:
+                continue
+            if any(c.status == "other-catalog" for c in project.components):
+                command = f"mlops-factory check-update {shlex.quote(str(project.path))}"
+                console.print(
+                    f"  {markup(str(project.path))} comes from catalog {markup(origin.name)!r}: "
+                    f"{markup(command + origin.catalog_args())}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
     elif not behind:
         console.print(f"All components match the {markup(source)}.", highlight=False)

@@ -204,6 +204,8 @@ def test_check_update_exits_2_when_something_could_not_be_checked(
     assert main(["check-update", str(project), "--catalog", str(other)]) == 2
     out = capsys.readouterr().out
     assert "could not be checked" in out and "All components match" not in out
+    first = tmp_path / "first"
+    assert f"mlops-factory check-update {project} --catalog {first}" in out
 
 
 def test_update_from_another_catalog_says_where_the_project_came_from(tmp_path: Path) -> None:
