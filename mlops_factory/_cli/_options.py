@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from typing import Any
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 
@@ -19,11 +20,44 @@ def level(text: str) -> int:
     return value
 
 
-def add_catalog(parser: argparse.ArgumentParser) -> None:
-    """``--catalog DIR``: a template catalog other than the built-in one."""
-    parser.add_argument(
-        "--catalog", metavar="DIR", help="a template catalog folder (default: built-in)"
-    )
+_CATALOG_HELP = (
+    "the template catalog: a folder, a git URL or gh:org/repo (default: "
+    "$MLOPS_FACTORY_CATALOG, else `catalog` in ~/.config/mlops-factory/config.yaml, "
+    "else the built-in one)"
+)
+
+
+def add_catalog(parser: argparse.ArgumentParser, *, vcs_ref: bool = False) -> None:
+    """``--catalog CATALOG`` (a folder, a git URL, ``gh:org/repo``) and, with ``vcs_ref``,
+    ``--vcs-ref REF`` (read them back with :func:`catalog`)."""
+    parser.add_argument("--catalog", metavar="CATALOG", help=_CATALOG_HELP)
+    if vcs_ref:
+        parser.add_argument(
+            "--vcs-ref",
+            metavar="REF",
+            help="the branch, tag or commit of a git catalog (default: its default branch)",
+        )
+
+
+def catalog(args: argparse.Namespace) -> Any:
+    """The catalog ``--catalog``/``--vcs-ref`` name: the ``--catalog`` text as given (the
+    library loads it), or the loaded catalog when a reference is asked for."""
+    ref = getattr(args, "vcs_ref", None)
+    if not ref:
+        return args.catalog
+    from mlops_factory._scaffold._catalog import load_catalog
+
+    return load_catalog(args.catalog, vcs_ref=ref)
+
+
+def catalog_args(args: argparse.Namespace) -> str:
+    """``--catalog``/``--vcs-ref`` as given, ready to append to a suggested command."""
+    import shlex
+
+    out = f" --catalog {shlex.quote(args.catalog)}" if args.catalog else ""
+    if getattr(args, "vcs_ref", None):
+        out += f" --vcs-ref {shlex.quote(args.vcs_ref)}"
+    return out
 
 
 def add_trust(parser: argparse.ArgumentParser) -> None:

@@ -18,11 +18,17 @@ its .mlops-factory/*.yml answers files with the catalog's versions: current, beh
 more, from another catalog, newer than the catalog). Made for a scheduled job over a
 fleet of repositories.
 
-Exit codes: 0 everything current, 1 at least one component is behind, 2 a PATH could
-not be checked (not a folder, no answers files) or another user error; 2 wins over 1.
+A catalog is identified by the name its catalog.yaml declares, so a clone of it at any
+path (or its git URL) checks the projects generated from another clone.
 
-Example:
+Exit codes: 0 every component of every PATH was checked and is current; 1 at least one
+component is behind; 2 something could not be checked, with the reason (a PATH that is
+not a project, a component from another catalog, unversioned, unknown to the catalog or
+newer than it, an unreachable catalog) or another user error; 2 wins over 1.
+
+Examples:
   mlops-factory check-update repos/* --format json
+  mlops-factory check-update repos/* --catalog gh:acme/mlops-catalog --vcs-ref v2
 """
 
 
@@ -31,27 +37,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="output format"
     )
-    _options.add_catalog(parser)
+    _options.add_catalog(parser, vcs_ref=True)
 
 
 def run(args: argparse.Namespace) -> int:
     from mlops_factory._errors import ExitCode
     from mlops_factory._scaffold._update import check_updates
 
-    report = check_updates(args.paths, catalog=args.catalog)
+    report = check_updates(args.paths, catalog=_options.catalog(args))
     if args.format == "json":
         import json
         import sys
 
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     else:
-        _table(report)
-    if report.errors:
+        _table(report, _options.catalog_args(args))
+    if not report.complete:
         return int(ExitCode.USER_ERROR)
     return int(ExitCode.GATE_FAILED if report.behind else ExitCode.OK)
 
 
-def _table(report: UpdateReport) -> None:
+def _table(report: UpdateReport, catalog_args: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -82,12 +88,43 @@ def _table(report: UpdateReport) -> None:
             where = ""
     console.print(table)
     behind = sum(len(p.behind) for p in report.projects)
-    source = "built-in catalog" if report.builtin else f"catalog {report.catalog_path}"
+    unchecked = sum(len(p.unchecked) for p in report.projects)
+    source = (
+        "built-in catalog"
+        if report.builtin
+        else f"catalog {report.catalog_name!r} ({report.catalog_source})"
+    )
     if behind:
         console.print(
             f"{behind} component(s) behind the {markup(source)} {report.catalog_version}; "
-            "run `mlops-factory update PATH`",
+            f"run `mlops-factory update PATH{markup(catalog_args)}`",
             highlight=False,
+            soft_wrap=True,
         )
-    elif not report.errors:
+    if unchecked or report.errors:
+        what = []
+        if unchecked:
+            what.append(f"{unchecked} component(s) could not be checked (see their status)")
+        if report.errors:
+            what.append(f"{len(report.errors)} path(s) could not be read")
+        console.print(
+            f"[bold red]Incomplete:[/] {'; '.join(what)}; only what was checked is reported.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        import shlex
+
+        for project in report.projects:
+            origin = project.origin
+            if origin is None or not origin.source:
+                continue
+            if any(c.status == "other-catalog" for c in project.components):
+                command = f"mlops-factory check-update {shlex.quote(str(project.path))}"
+                console.print(
+                    f"  {markup(str(project.path))} comes from catalog {markup(origin.name)!r}: "
+                    f"{markup(command + origin.catalog_args())}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+    elif not behind:
         console.print(f"All components match the {markup(source)}.", highlight=False)

@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-git", dest="git", action="store_false", help="skip git init and the first commit"
     )
-    _options.add_catalog(parser)
+    _options.add_catalog(parser, vcs_ref=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         trust=args.trust,
         git=args.git,
-        catalog=args.catalog,
+        catalog=_options.catalog(args),
     )
     console = Console()
     console.print(

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="table",
         help="output format (default: table)",
     )
-    _options.add_catalog(parser)
+    _options.add_catalog(parser, vcs_ref=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from mlops_factory._errors import ExitCode
     from mlops_factory._scaffold import load_catalog
 
-    catalog = load_catalog(args.catalog)
+    catalog = load_catalog(args.catalog, vcs_ref=args.vcs_ref)
     if args.format == "json":
         sys.stdout.write(json.dumps(catalog.to_dict(), indent=2) + "\n")
         return int(ExitCode.OK)

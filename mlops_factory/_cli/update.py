@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--dry-run", action="store_true", help="print the full diff and write nothing"
     )
     _options.add_trust(parser)
-    _options.add_catalog(parser)
+    _options.add_catalog(parser, vcs_ref=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = update_project(
         args.path,
-        catalog=args.catalog,
+        catalog=_options.catalog(args),
         components=args.component,
         dry_run=args.dry_run,
         trust=args.trust,

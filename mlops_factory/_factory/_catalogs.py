@@ -19,6 +19,7 @@ import yaml
 
 from mlops_factory._errors import FactoryError
 from mlops_factory._factory._values import Delimiters
+from mlops_factory._io import atomic_write
 from mlops_factory._resources import templates_dir
 from mlops_factory._scaffold._catalog import (
     CATALOG_FILE,
@@ -26,6 +27,7 @@ from mlops_factory._scaffold._catalog import (
     Catalog,
     Component,
     _read_yaml,
+    catalog_name,
 )
 from mlops_factory._yamlsafe import parse
 
@@ -64,11 +66,19 @@ def check_writable_target(folder: Path) -> bool:
     return False
 
 
-def seed_catalog(dest: Path) -> None:
-    """Copy the built-in catalog into ``dest`` (which must not exist)."""
+def seed_catalog(dest: Path, name: str | None = None) -> None:
+    """Copy the built-in catalog into ``dest`` (which must not exist), named ``name``
+    (default: after the folder): a new catalog has its own identity."""
     shutil.copytree(
         templates_dir(), dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".DS_Store")
     )
+    file = dest / CATALOG_FILE
+    text = file.read_text(encoding="utf-8")
+    new_name = name or catalog_name(dest.name)
+    renamed, count = re.subn(r"(?m)^name: .*$", f"name: {new_name}", text, count=1)
+    if count == 0:
+        raise FactoryError(f"the built-in {CATALOG_FILE} declares no name: reinstall mlops-factory")
+    atomic_write(file, renamed)
 
 
 # --- a component's copier settings ------------------------------------------------------------

@@ -7,6 +7,13 @@ Jinja-looking piece of the original text escaped; other files are copied as they
 Before anything is written, the new templates are rendered with copier and the project's
 answers and must give the original files back byte for byte (and with the same
 executable bit); otherwise nothing is written.
+
+A file whose component already has a template for it keeps that template: the project's
+change (its file against what the template renders for it) is merged into the template
+text three-way, so conditions, loops and other answers stay; a change that overlaps the
+template's logic is refused with the lines. The new version is then rendered for every
+pattern of the catalog that applies the component: a line another pattern rendered may
+only disappear when the project removed it too.
 """
 
 from __future__ import annotations
@@ -153,6 +160,12 @@ class _Plan:
     #: template paths of the existing component to delete (replaced outputs)
     remove: list[str]
     keys: set[str]
+    #: The existing component rendered for each pattern that applies it (None: cannot).
+    patterns: dict[str, dict[str, bytes] | None] = field(default_factory=dict)
+    #: Harvested file -> lines the project removed from what the template rendered.
+    removed: dict[str, set[bytes]] = field(default_factory=dict)
+    #: The project's answers (for rendering the new version per pattern).
+    answers: dict[str, Any] = field(default_factory=dict)
 
 
 def project_values(
@@ -181,6 +194,9 @@ def project_values(
             )
     values = values.with_overrides(dict(overrides or {}))
     answers.update(values.as_dict())
+    if recorded:
+        # Templates with logic read the project's components, as when it was generated.
+        answers.setdefault("components", [r.name for r in recorded])
     return values, answers
 
 
@@ -336,10 +352,13 @@ def _plan(
     settings: TemplateSettings,
     existing: Mapping[str, str],
     existing_root: Path | None = None,
+    rendered_old: Mapping[str, bytes] | None = None,
 ) -> _Plan:
     """Template path and content for each source file. ``existing`` maps the outputs of
     the component's current templates (under ``existing_root``) to their template paths
-    (to replace them)."""
+    (to replace them); ``rendered_old`` is what those templates render for the project
+    (the base of the three-way merge into a template)."""
+    rendered_old = rendered_old or {}
     delims = settings.delimiters
     plan = _Plan(files=[], contents={}, remove=[], keys=set())
     for rel in sources:
@@ -387,17 +406,23 @@ def _plan(
         if templated and settings.suffix:
             template_path += settings.suffix
         replaces = existing.get(rel)
-        if replaces is not None and replaces not in plan.remove:
-            plan.remove.append(replaces)
-        if (
-            replaces is not None
-            and existing_root is not None
-            and _has_logic(existing_root / replaces, delims)
-        ):
-            notes.append(
-                f"replaces {replaces}, a template with Jinja logic: the harvested file is "
-                "this project's rendering of it; review the difference before publishing"
+        merged = None
+        if replaces is not None and existing_root is not None and text is not None:
+            merged = _merge_into_template(
+                rel,
+                existing_root / replaces,
+                rendered_old.get(rel),
+                text,
+                values,
+                delims,
+                settings.suffix,
             )
+        if merged is not None and replaces is not None:
+            # The template stays where it is (its name may hold logic too), with the change.
+            content, templated, template_path = merged, True, replaces
+            notes.append(f"merged into {replaces}: its logic and other answers are kept")
+        elif replaces is not None and replaces not in plan.remove:
+            plan.remove.append(replaces)
         plan.contents[template_path] = (content, executable)
         plan.keys.update(counts)
         plan.files.append(
@@ -419,14 +444,69 @@ def _plan(
     return plan
 
 
-def _has_logic(template: Path, delims: Delimiters) -> bool:
-    """Whether a template file (or its name) uses block tags (conditions, loops)."""
-    if delims.block_start in template.name:
-        return True
+def _is_template(template: Path, delims: Delimiters, suffix: str) -> str | None:
+    """The text of a template file that uses Jinja (variables, conditions, loops), or None
+    (a file copied as it is, unreadable, or not text)."""
+    if suffix and not template.name.endswith(suffix):
+        return None  # copier copies it as it is
     try:
-        return delims.block_start in template.read_text(encoding="utf-8")
+        text = template.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return False
+        return None
+    return text if any(s in text for s in delims.starts) else None
+
+
+def _merge_into_template(
+    rel: str,
+    template: Path,
+    rendered: bytes | None,
+    text: str,
+    values: ProjectValues,
+    delims: Delimiters,
+    suffix: str,
+) -> bytes | None:
+    """The template ``template`` with the project's change merged in (three-way: the
+    template is "ours", what it renders for the project the base, the project's file
+    "theirs", the latter two with the project's values turned back into variables).
+    None when the template has no Jinja (it is simply replaced). Raises
+    :class:`FactoryError` when the change overlaps the template's logic."""
+    from mlops_factory._scaffold._project import three_way_merge
+
+    source = _is_template(template, delims, suffix)
+    if source is None:
+        return None
+    base_text = decode(rendered) if rendered is not None else None
+    if base_text is None:
+        raise FactoryError(
+            f"{rel}: its template {template.name} uses Jinja, and what it renders for this "
+            "project is not known (the project's answers do not render it)",
+            hint="edit the template in the catalog by hand, or harvest into a new component",
+        )
+
+    def variables(content: str) -> bytes:
+        found = find_values(content, values, prefer_package=prefers_package(rel))
+        return template_text(content, found, delims).encode("utf-8")
+
+    merged = three_way_merge(
+        source.encode("utf-8"),
+        variables(base_text),
+        variables(text),
+        labels=("template", "rendered for the project", "the project's file"),
+    )
+    if merged is None:
+        return None
+    content, clean = merged
+    if not clean:
+        blocks = content.decode("utf-8", errors="replace")
+        first = blocks[blocks.find("<<<<<<<") :][:600]
+        raise FactoryError(
+            f"{rel}: the project's change overlaps the logic of its template {template.name} "
+            f"(conditions, loops or other answers), so it cannot be merged into it; "
+            f"nothing was written. The overlap:\n{first}",
+            hint="edit the template in the catalog by hand, or harvest the file into a new "
+            "component (--component NEW-NAME)",
+        )
+    return content
 
 
 def _contains_value(data: bytes, values: ProjectValues) -> bool:
@@ -604,9 +684,84 @@ def _prepare(
             hint=f"one component owns each file: harvest these into {' or '.join(owners)} "
             f"(--component {owners[0]})",
         )
-    plan = _plan(root, sources, values, settings, existing, existing_root)
+    rendered_old: dict[str, bytes] = {}
+    if current is not None:
+        rendered_old = _renders(catalog, current, answers) or {}
+    plan = _plan(root, sources, values, settings, existing, existing_root, rendered_old)
+    plan.answers = dict(answers)
     _verify(root, plan, settings, answers, component)
+    if current is not None:
+        removed = {
+            rel: set(old.splitlines()) - set((read_bytes(root, rel) or b"").splitlines())
+            for rel, old in rendered_old.items()
+            if rel in sources
+        }
+        plan.patterns = _pattern_renders(catalog, current, answers)
+        plan.removed = removed
     return plan, settings
+
+
+def _renders(
+    catalog: Catalog, component: Component, data: Mapping[str, Any]
+) -> dict[str, bytes] | None:
+    """What ``component`` renders with ``data`` (file -> bytes), or None when it cannot be
+    rendered here (answers it needs are unknown, or it runs code)."""
+    from mlops_factory._scaffold._project import rendered
+
+    try:
+        with rendered(catalog, [component], data) as out:
+            return {rel: (out.root / rel).read_bytes() for rel in out.files()}
+    except FactoryError:
+        return None
+
+
+def _pattern_renders(
+    catalog: Catalog, component: Component, answers: Mapping[str, Any]
+) -> dict[str, dict[str, bytes] | None]:
+    """``component`` rendered for every pattern of the catalog that applies it (the
+    project's answers, with the pattern's own defaults and components)."""
+    out: dict[str, dict[str, bytes] | None] = {}
+    for pattern in catalog.patterns.values():
+        data = {**answers, **pattern.defaults, "pattern": pattern.name}
+        try:
+            names = [c.name for c in catalog.resolve(pattern.name, data)]
+        except FactoryError:
+            continue
+        if component.name in names:
+            out[pattern.name] = _renders(catalog, component, {**data, "components": names})
+    return out
+
+
+def _check_patterns(catalog: Catalog, component: str, plan: _Plan, shown: Path) -> None:
+    """Render the new version for every pattern: it must render, and lose no line a
+    pattern rendered before unless the project removed that line too (so logic for the
+    other patterns survives the harvest)."""
+    afters = _pattern_renders(catalog, catalog.components[component], plan.answers)
+    for name, before in plan.patterns.items():
+        if before is None:
+            continue
+        after = afters.get(name)
+        if after is None:
+            raise FactoryError(
+                f"the harvested {component} does not render for pattern {name!r} of catalog "
+                f"{shown}; nothing was changed",
+                hint="harvest the files into a new component (--component NEW-NAME)",
+            )
+        for rel, old in before.items():
+            if rel not in plan.removed:
+                continue  # not harvested: its template did not change
+            lost = set(old.splitlines()) - set(after.get(rel, b"").splitlines())
+            lost -= plan.removed.get(rel, set())
+            if lost:
+                shown_lines = "; ".join(
+                    repr(line.decode("utf-8", "replace")) for line in sorted(lost)[:3]
+                )
+                raise FactoryError(
+                    f"{rel}: pattern {name!r} would lose lines its projects get today "
+                    f"({shown_lines}); nothing was changed",
+                    hint="the project's file replaces the template's logic: edit the template "
+                    "in the catalog by hand, or harvest into a new component",
+                )
 
 
 def _build_component(
@@ -741,13 +896,14 @@ def _write_existing(
         finally:
             Path(tmp_yaml).unlink(missing_ok=True)
         try:
-            load_catalog(catalog.path)
+            written = load_catalog(catalog.path)
         except FactoryError as exc:
             problem = exc.message.replace(str(catalog.path), str(shown))
             raise FactoryError(
                 f"the harvested catalog does not validate, nothing was changed: {problem}",
                 hint=exc.hint,
             ) from exc
+        _check_patterns(written, component, plan, shown)
     except BaseException:
         if swapped:
             _restore(catalog, final, backup, old_text)

@@ -6,6 +6,12 @@ Answers come from (highest first) ``--pattern``, ``--data key=value``,
 engine's own. ``project_name`` and ``owner`` have no silent default: without a
 terminal they must be given, or ``--defaults`` accepts the suggested value
 (``project_name`` from the DEST folder name).
+
+Names work as in cookiecutter-data-science: ``project_name`` is the display name, any
+one line of text ("Fraud Scoring v2"); the slug (``project_slug``: distribution, folder
+and resource names) and the package name derive from it and can be given instead. The
+templates receive ``project_name`` as the slug (its meaning in every template) and the
+text as ``project_display_name``.
 """
 
 from __future__ import annotations
@@ -35,6 +41,13 @@ LICENSES: tuple[str, ...] = ("Apache-2.0", "MIT", "BSD-3-Clause", "Proprietary")
 DEFAULT_LICENSE = "Proprietary"
 
 _PROJECT_RE = re.compile(r"^[A-Za-z](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+#: A CODEOWNERS owner: ``@user``, ``@org/team`` or an email address.
+_CODEOWNER_RE = re.compile(
+    r"^(?:@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?"
+    r"|[^@\s]+@[^@\s]+\.[^@\s]+)$"
+)
+#: Answers derived from others and never asked (given with --data to override).
+DERIVED_KEYS: tuple[str, ...] = ("project_display_name", "project_slug")
 _PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 _MAX_NAME = 64
 _MAX_TEXT = 200
@@ -75,10 +88,17 @@ class Question:
 _QUESTIONS: dict[str, Question] = {
     q.key: q
     for q in (
-        Question("project_name", "Project name", "text"),
+        Question("project_name", "Project name (any text, e.g. Fraud Scoring v2)", "text"),
+        Question("project_display_name", "Display name", "text"),
+        Question("project_slug", "Project slug (distribution and resource names)", "text"),
         Question("package_name", "Python package name", "text"),
         Question("description", "One-line description", "text"),
-        Question("owner", "Owner (team or person accountable for the model)", "text"),
+        Question(
+            "owner",
+            "Owner (team or person accountable for the model; @user, @org/team or an "
+            "email also generates CODEOWNERS)",
+            "text",
+        ),
         Question("pattern", "Architecture pattern", "choice"),
         Question("python_version", "Python version", "choice"),
         Question("license", "License", "choice"),
@@ -253,8 +273,36 @@ def merge_given(
 # --- defaults, choices, validation ------------------------------------------------------
 
 
+def is_codeowner(owner: str) -> bool:
+    """Whether ``owner`` can go in a CODEOWNERS file (``@user``, ``@org/team``, an email)."""
+    return bool(_CODEOWNER_RE.match(owner.strip()))
+
+
+def is_slug(name: str) -> bool:
+    """Whether ``name`` is a valid project slug (letters first, then letters, digits,
+    ``-``, ``_``, ``.``)."""
+    return len(name) <= _MAX_NAME and bool(_PROJECT_RE.match(name))
+
+
+def normalise_names(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with ``project_name`` as the slug and ``project_display_name`` the text:
+    answers given as a display name (by ``new``, ``add``, or an older flow) render the
+    same way whichever path they took."""
+    out = dict(data)
+    name = out.get("project_name")
+    if not isinstance(name, str):
+        return out
+    out.setdefault("project_display_name", name)
+    slug = out.get("project_slug")
+    if not isinstance(slug, str) or not is_slug(slug):
+        slug = name if is_slug(name) else slugify(name)
+    out["project_slug"] = out["project_name"] = slug
+    return out
+
+
 def slugify(name: str) -> str:
-    """A valid project name made from a folder name ('My Project!' -> 'my-project')."""
+    """A project slug made from a display or folder name ('Fraud Scoring v2' ->
+    'fraud-scoring-v2'), as cookiecutter-data-science derives its repo name."""
     slug = re.sub(r"[^a-z0-9._-]+", "-", name.lower())
     slug = re.sub(r"^[^a-z]+", "", slug)
     slug = re.sub(r"[^a-z0-9]+$", "", slug)
@@ -314,7 +362,10 @@ def group_keys(catalog: Catalog) -> tuple[str, ...]:
 
 
 def asks(ctx: AnswerContext, key: str) -> bool:
-    """Whether ``key`` is a live question: group answers only when the pattern has the group."""
+    """Whether ``key`` is a live question: group answers only when the pattern has the
+    group; derived names never (they are given to override them)."""
+    if key in DERIVED_KEYS:
+        return False
     if key not in group_keys(ctx.catalog) and key not in ("ci", "iac", "data_versioning"):
         return True
     pattern = ctx.catalog.patterns.get(ctx.answers.get("pattern", ""))
@@ -351,13 +402,19 @@ def default(ctx: AnswerContext, key: str) -> Any:
     """The suggested answer for ``key`` given the answers so far."""
     answers = ctx.answers
     if key == "project_name":
-        return slugify(ctx.dest.name)
+        return ctx.dest.name if _display_problem(ctx.dest.name) is None else slugify(ctx.dest.name)
+    if key == "project_display_name":
+        return answers["project_name"]
+    if key == "project_slug":
+        name = answers["project_name"]
+        return name if is_slug(name) else slugify(name)
+    display = answers.get("project_display_name", answers.get("project_name"))
     if key == "package_name":
-        return derive_package_name(answers["project_name"])
+        return derive_package_name(answers.get("project_slug", answers["project_name"]))
     if key == "description":
-        return f"{answers['project_name']}, a machine learning project"
+        return f"{display}, a machine learning project"
     if key == "owner":
-        return f"{answers['project_name']} team"
+        return f"{display} team"
     if key == "pattern":
         return ctx.catalog.default_pattern.name
     if not asks(ctx, key):
@@ -396,8 +453,10 @@ def check_answer(ctx: AnswerContext, key: str, value: Any) -> tuple[str | None, 
     if not isinstance(value, str):
         return f"expected text, got {type(value).__name__}", value
     value = value.strip()
-    if key == "project_name":
-        if len(value) > _MAX_NAME or not _PROJECT_RE.match(value):
+    if key in ("project_name", "project_display_name"):
+        return _display_problem(value), value
+    if key == "project_slug":
+        if not is_slug(value):
             return (
                 "use a letter first, then letters, digits, '-', '_' or '.', ending with a "
                 f"letter or digit (at most {_MAX_NAME} characters), e.g. fraud-scoring",
@@ -414,6 +473,9 @@ def check_answer(ctx: AnswerContext, key: str, value: Any) -> tuple[str | None, 
     if key in ("description", "owner"):
         if key == "owner" and not value:
             return "it cannot be empty", value
+        if key == "owner" and "@" in value and not is_codeowner(value):
+            # The base component writes CODEOWNERS for an owner with '@': it must be valid.
+            return "with '@' it must be one @user, @org/team or email address", value
         if len(value) > _MAX_TEXT:
             return f"keep it under {_MAX_TEXT} characters", value
         if any(c in value for c in '"\\') or any(ord(c) < 32 for c in value):
@@ -425,6 +487,17 @@ def check_answer(ctx: AnswerContext, key: str, value: Any) -> tuple[str | None, 
     if allowed is not None and value not in allowed:
         return f"choose one of: {', '.join(allowed)}", value
     return None, value
+
+
+def _display_problem(value: str) -> str | None:
+    """What is wrong with a display name, or None (any one line of text with a letter)."""
+    if not value or not any(c.isascii() and c.isalpha() for c in value):
+        return "it needs at least one letter (a-z), for the slug derived from it"
+    if len(value) > _MAX_TEXT:
+        return f"keep it under {_MAX_TEXT} characters"
+    if any(c in value for c in '"\\') or any(ord(c) < 32 for c in value):
+        return "use one line of text without double quotes or backslashes"
+    return None
 
 
 def _check_environments(ctx: AnswerContext, value: Any) -> tuple[str | None, Any]:
@@ -488,11 +561,15 @@ def resolve_answers(
         )
     for key, value in given.items():
         ctx.answers.setdefault(key, value)
+    # Templates read project_name as the slug; the text stays as project_display_name.
+    ctx.answers["project_name"] = ctx.answers["project_slug"]
     return ctx.answers
 
 
 #: Keys whose default is computed from others (skipped while those are missing).
 _DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    "project_display_name": ("project_name",),
+    "project_slug": ("project_name",),
     "package_name": ("project_name",),
     "description": ("project_name",),
     "owner": ("project_name",),

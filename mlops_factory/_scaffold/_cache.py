@@ -71,13 +71,10 @@ def cache_dir() -> Path:
 
 
 def catalog_cache(catalog: Catalog, root: Path | None = None) -> Path:
-    """Where ``catalog``'s component repositories live. The built-in catalog has a fixed
-    place so that every installation records the same ``_src_path``."""
-    base = (root or cache_dir()) / "catalog"
-    if catalog.builtin:
-        return base / "builtin"
-    digest = hashlib.sha256(str(catalog.path).encode()).hexdigest()[:12]
-    return base / f"{catalog.path.name or 'catalog'}-{digest}"
+    """Where ``catalog``'s component repositories live: named after the catalog's identity
+    (``builtin``, or its declared name), so every clone of a catalog, on any machine,
+    records the same catalog in ``_src_path``."""
+    return (root or cache_dir()) / "catalog" / catalog.key
 
 
 def materialise(
@@ -94,7 +91,7 @@ def materialise(
         ) from None
     shared = catalog.questions_file
     out: dict[str, Materialised] = {}
-    with _locked(where / ".lock"):
+    with locked(where / ".lock"):
         for component in components:
             digest = content_digest(component.path, shared)
             repo = where / component.name
@@ -113,18 +110,38 @@ def materialise(
 def find_version(
     catalog: Catalog, component: str, version: str, *, root: Path | None = None
 ) -> Materialised | None:
-    """A version materialised earlier (kept in the cache after the catalog moved on), or None.
-
-    Old versions exist only in the cache: the catalog folder holds the current one.
+    """An earlier version of ``component``: from the cache, else recovered from the
+    catalog's git history (the last commit whose ``catalog.yaml`` gives the component
+    that version) and added to the cache; None when neither has it.
     """
     repo = catalog_cache(catalog, root) / component
-    entry = _read_index(repo).get(version)
-    if entry is None or not entry.get("commit"):
-        return None
-    commit = str(entry["commit"])
-    if not (repo / ".git").is_dir():
-        return None
+    found = _cached(repo, component, version)
+    if found is not None:
+        return found
+    from mlops_factory._scaffold._versions import recovered
+
+    with recovered(catalog, component, version) as old:
+        if old is None:
+            return None
+        template, shared = old
+        where = catalog_cache(catalog, root)
+        where.mkdir(parents=True, exist_ok=True)
+        with locked(where / ".lock"):
+            found = _cached(repo, component, version)
+            if found is not None:
+                return found
+            index = _read_index(repo)
+            commit = _commit_version(repo, template, shared)
+            index[version] = {"digest": content_digest(template.path, shared), "commit": commit}
+            _write_index(repo, index)
     return Materialised(component, version, repo, commit)
+
+
+def _cached(repo: Path, component: str, version: str) -> Materialised | None:
+    entry = _read_index(repo).get(version)
+    if entry is None or not entry.get("commit") or not (repo / ".git").is_dir():
+        return None
+    return Materialised(component, version, repo, str(entry["commit"]))
 
 
 def content_digest(folder: Path, shared: Path | None) -> str:
@@ -228,7 +245,7 @@ def _git(repo: Path, *args: str) -> str:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     """An exclusive inter-process lock held while the block runs (released if we die)."""
     with open(path, "a+b") as fh:
         if sys.platform == "win32":

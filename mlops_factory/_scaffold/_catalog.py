@@ -9,10 +9,11 @@ author can fix it without reading our code.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ NONE = "none"
 #: The answer keys the engine asks, derives and validates itself (issue 3), in asking order.
 ANSWER_KEYS: tuple[str, ...] = (
     "project_name",
+    "project_display_name",
+    "project_slug",
     "package_name",
     "description",
     "owner",
@@ -48,6 +51,8 @@ COMPUTED_KEYS: tuple[str, ...] = ("components",)
 #: Keys a pattern's ``defaults`` cannot set: they are resolved before the pattern is known.
 _NOT_PATTERN_DEFAULTS: tuple[str, ...] = (
     "project_name",
+    "project_display_name",
+    "project_slug",
     "package_name",
     "description",
     "owner",
@@ -137,6 +142,38 @@ class Catalog:
     questions: Mapping[str, SharedQuestion] = field(default_factory=dict)
     #: The catalog shipped with mlops-factory: its tasks and migrations are trusted.
     builtin: bool = False
+    #: The catalog's declared ``name`` (its identity: every clone of it has the same one);
+    #: a catalog that declares none is named after its folder.
+    name: str = ""
+    #: Where it was loaded from, as given: a git URL, ``gh:org/repo``, or a folder path.
+    source: str = ""
+    #: The git reference (``--vcs-ref``) the catalog was checked out at, if any.
+    vcs_ref: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The identity projects record (in the template cache path copier writes as
+        ``_src_path``): ``builtin`` for the built-in catalog, else its name."""
+        return "builtin" if self.builtin else self.name or catalog_name(self.path.name)
+
+    @property
+    def legacy_key(self) -> str:
+        """The identity mlops-factory 1.x recorded: the folder name plus a hash of its path."""
+        digest = hashlib.sha256(str(self.path).encode()).hexdigest()[:12]
+        return f"{self.path.name or 'catalog'}-{digest}"
+
+    def recorded_by(self, key: str) -> bool:
+        """Whether a project whose components record catalog ``key`` came from this catalog."""
+        return key in (self.key, self.legacy_key)
+
+    @property
+    def display(self) -> str:
+        """How messages name the catalog: its name and where it comes from."""
+        if self.builtin:
+            return "the built-in catalog"
+        where = self.source or str(self.path)
+        ref = f" at {self.vcs_ref}" if self.vcs_ref else ""
+        return f"catalog {self.key!r} ({where}{ref})"
 
     @property
     def file(self) -> Path:
@@ -237,7 +274,14 @@ class Catalog:
     def to_dict(self) -> dict[str, Any]:
         """The catalog as plain JSON-able data (``mlops-factory templates --format json``)."""
         return {
-            "catalog": {"path": str(self.path), "version": self.version, "builtin": self.builtin},
+            "catalog": {
+                "name": self.key,
+                "source": self.source or str(self.path),
+                "vcs_ref": self.vcs_ref,
+                "path": str(self.path),
+                "version": self.version,
+                "builtin": self.builtin,
+            },
             "patterns": [
                 {
                     "name": p.name,
@@ -302,16 +346,42 @@ def requires_order(catalog: Catalog, selected: list[str]) -> list[str]:
     return ordered
 
 
-def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
+def catalog_name(folder: str) -> str:
+    """A valid catalog name made from a folder name ('Acme ML' -> 'acme-ml')."""
+    slug = re.sub(r"[^a-z0-9]+", "-", folder.lower()).strip("-")
+    return slug if _NAME_RE.match(slug) else f"catalog-{slug}".rstrip("-")
+
+
+def load_catalog(
+    path: str | os.PathLike[str] | None = None, *, vcs_ref: str | None = None
+) -> Catalog:
     """Load and validate a template catalog.
 
-    ``path`` is a catalog folder (holding ``catalog.yaml``) or the
-    ``catalog.yaml`` file itself; ``None`` loads the catalog shipped with
-    mlops-factory. Raises :class:`FactoryError` naming the file, the
-    component/group/pattern and the field for any schema problem.
+    ``path`` is a catalog folder (holding ``catalog.yaml``), the ``catalog.yaml`` file
+    itself, or a git repository holding a catalog: a URL (``https://``, ``ssh://``,
+    ``file://``, ``git@host:org/repo``) or the shorthand ``gh:org/repo`` /
+    ``gl:org/repo``, cloned into the template cache and checked out at ``vcs_ref``
+    (default: the remote's default branch). A folder with ``vcs_ref`` is cloned too.
+    ``None`` loads the default catalog: ``$MLOPS_FACTORY_CATALOG``, else the user
+    config file's ``catalog`` (see :func:`~mlops_factory._scaffold._source.config_file`),
+    else the catalog shipped with mlops-factory. Raises :class:`FactoryError` naming
+    the file, the component/group/pattern and the field for any schema problem.
     """
+    from mlops_factory._scaffold._source import checkout, default_catalog, is_remote
+
+    if path is None:
+        default = default_catalog()
+        if default is not None:
+            path, vcs_ref = default[0], vcs_ref or default[1]
     builtin_dir = templates_dir().resolve()
-    root = builtin_dir if path is None else Path(path).expanduser().resolve()
+    source = "" if path is None else os.fspath(path)
+    if path is None:
+        root = builtin_dir
+    elif is_remote(source) or vcs_ref:
+        root = checkout(source, vcs_ref)
+    else:
+        root = Path(path).expanduser().resolve()
+        source = str(root.parent if root.is_file() else root)
     if root.is_file():
         root = root.parent
     file = root / CATALOG_FILE
@@ -322,7 +392,8 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
             f"{COMPONENTS_DIR}/<name>/copier.yml",
         )
     data = _read_yaml(file)
-    return _build(root, file, data, builtin=root == builtin_dir)
+    loaded = _build(root, file, data, builtin=root == builtin_dir)
+    return replace(loaded, source=source or "builtin", vcs_ref=vcs_ref)
 
 
 _CATALOG_HINT = "fix the catalog file (its format: docs/scaffold.md)"
@@ -363,6 +434,14 @@ def _version(value: Any) -> str:
     if not isinstance(value, str) or not _SEMVER_RE.match(value):
         raise ValueError(
             f"expected a version like '1.2.3' (MAJOR.MINOR.PATCH, quoted), got {value!r}"
+        )
+    return value
+
+
+def _catalog_name(value: Any) -> str:
+    if not isinstance(value, str) or not _NAME_RE.match(value):
+        raise ValueError(
+            f"expected lowercase words joined by '-' (like 'acme-ml'), got {_kind(value)}"
         )
     return value
 
@@ -447,6 +526,7 @@ def _schema() -> Any:
         next_steps: Annotated[tuple[str, ...], BeforeValidator(_commands)] = ()
 
     class CatalogFile(_Model):
+        name: Annotated[str, BeforeValidator(_catalog_name)] = ""
         catalog_version: version
         components: Annotated[
             dict[str, ComponentEntry],
@@ -602,6 +682,7 @@ def _build(root: Path, file: Path, data: Any, *, builtin: bool) -> Catalog:
         patterns=patterns,
         questions=_load_questions(root / QUESTIONS_FILE),
         builtin=builtin,
+        name=top.name or catalog_name(root.name),
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from mlops_factory._errors import FactoryError
 from mlops_factory._interrupt import terminate_as_interrupt
+from mlops_factory._io import atomic_write
 from mlops_factory._scaffold._answers import (
     Prompter,
     QuestionaryPrompter,
@@ -33,7 +34,9 @@ from mlops_factory._scaffold._answers import (
 from mlops_factory._scaffold._cache import materialise
 from mlops_factory._scaffold._catalog import Catalog, Component, load_catalog
 from mlops_factory._scaffold._project import (
+    CATALOG_RECORD,
     answers_file,
+    catalog_record,
     check_trust,
     render_into,
     rmtree,
@@ -137,6 +140,11 @@ def new_project(
 
     with _Staging(target) as stage:
         render_into(loaded, components, versions, stage.project, render_data, unsafe)
+        # Where the components come from, so update and check-update can say it later.
+        atomic_write(
+            stage.project / CATALOG_RECORD,
+            catalog_record(loaded, {c.name: c.version for c in components}),
+        )
         commit = None
         if commit_wanted:
             commit = _git_commit(stage.project, _commit_message(answers, components))

@@ -35,6 +35,10 @@ _MAX_LISTED = 10
 _VERSION_TAG = re.compile(r"^v(\d+\.\d+\.\d+)$")
 
 
+#: The record of the catalog a project's components come from (``_``: never a component).
+CATALOG_RECORD = f"{ANSWERS_DIR}/_catalog.yml"
+
+
 def answers_file(component: str) -> str:
     """The answers file of ``component`` inside a project (posix, relative)."""
     return f"{ANSWERS_DIR}/{component}.yml"
@@ -84,7 +88,7 @@ def read_recorded(project: str | os.PathLike[str]) -> tuple[RecordedComponent, .
         return ()
     out: list[RecordedComponent] = []
     for file in sorted(folder.glob("*.yml")):
-        if file.is_file():
+        if file.is_file() and not file.name.startswith("_"):
             out.append(read_answers_file(file))
     return tuple(out)
 
@@ -116,6 +120,69 @@ def read_answers_file(file: Path) -> RecordedComponent:
         commit=commit_text,
         src_path=str(src) if src is not None else None,
         answers={str(k): v for k, v in data.items() if not str(k).startswith("_")},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The catalog a project's components come from, as ``.mlops-factory/_catalog.yml``
+    records it."""
+
+    #: The catalog's identity (``builtin`` or its declared name).
+    name: str
+    #: Where it was loaded from: a git URL, ``gh:org/repo``, a folder, or ``builtin``.
+    source: str
+    vcs_ref: str | None = None
+    #: Component name -> version, as last generated or updated.
+    components: Mapping[str, str] = field(default_factory=dict)
+
+    def catalog_args(self) -> str:
+        """The ``--catalog`` (and ``--vcs-ref``) arguments that name this catalog again."""
+        import shlex
+
+        if self.source == "builtin":
+            return ""
+        out = f" --catalog {shlex.quote(self.source)}"
+        if self.vcs_ref:
+            out += f" --vcs-ref {shlex.quote(self.vcs_ref)}"
+        return out
+
+
+def catalog_record(catalog: Catalog, versions: Mapping[str, str]) -> bytes:
+    """The content of ``.mlops-factory/_catalog.yml`` for components at ``versions``."""
+    import yaml
+
+    data: dict[str, Any] = {"name": catalog.key, "source": catalog.source or str(catalog.path)}
+    if catalog.vcs_ref:
+        data["vcs_ref"] = catalog.vcs_ref
+    data["catalog_version"] = catalog.version
+    data["components"] = dict(sorted(versions.items()))
+    head = "# Written by mlops-factory: the catalog this project's components come from.\n"
+    return (head + yaml.safe_dump(data, sort_keys=False)).encode()
+
+
+def read_origin(project: str | os.PathLike[str]) -> Origin | None:
+    """The recorded catalog of ``project``, or None (no record, or not readable as one)."""
+    from mlops_factory._yamlsafe import MAX_ANSWERS_BYTES, load_file
+
+    file = Path(project) / CATALOG_RECORD
+    if not file.is_file():
+        return None
+    try:
+        data = load_file(file, kind="catalog record", hint="", max_bytes=MAX_ANSWERS_BYTES)
+    except FactoryError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        return None
+    components = data.get("components")
+    ref = data.get("vcs_ref")
+    return Origin(
+        name=data["name"],
+        source=str(data.get("source") or ""),
+        vcs_ref=str(ref) if ref else None,
+        components={str(k): str(v) for k, v in components.items()}
+        if isinstance(components, dict)
+        else {},
     )
 
 
@@ -174,8 +241,9 @@ def resolve_versions(
                 f"component {component.name!r} version {version} is not available: the "
                 f"catalog ships {component.version} and the template cache has no copy of "
                 f"{version}",
-                hint="versions are kept in the template cache after a project is generated; "
-                "it was cleared or the project was generated on another machine",
+                hint="versions are kept in the template cache and recovered from the "
+                "catalog's git history; pass --catalog with a git clone (or URL) of the "
+                "catalog that holds its history",
             )
         out[component.name] = found
     return out
@@ -197,6 +265,9 @@ def render_into(
     """
     import copier
 
+    from mlops_factory._scaffold._answers import normalise_names
+
+    data = normalise_names(data)
     owners: dict[str, str] = {}
     for component in components:
         before = _snapshot(project)

@@ -20,14 +20,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlops_factory._errors import FactoryError
-from mlops_factory._scaffold._cache import catalog_cache, find_version
+from mlops_factory._scaffold._cache import find_version
 from mlops_factory._scaffold._catalog import Catalog, Component, load_catalog
 from mlops_factory._scaffold._project import (
+    CATALOG_RECORD,
     FileChange,
+    Origin,
     RecordedComponent,
     blocked_path,
+    catalog_record,
     dependency_order,
     merged_answers,
+    read_origin,
     read_recorded,
     rendered,
     three_way_merge,
@@ -39,6 +43,8 @@ from mlops_factory._scaffold._project import (
 
 Status = Literal["current", "behind", "ahead", "not-in-catalog", "unversioned", "other-catalog"]
 Change = Literal["major", "minor", "patch"]
+#: Statuses that mean the component could not be checked against this catalog.
+UNCHECKED: tuple[Status, ...] = ("ahead", "not-in-catalog", "unversioned", "other-catalog")
 _MAX_LISTED = 10
 
 
@@ -82,18 +88,30 @@ class ProjectStatus:
     components: tuple[ComponentStatus, ...] = ()
     #: Why the project could not be checked (not a folder, no answers files, ...).
     error: str | None = None
+    #: The catalog the project records (``.mlops-factory/_catalog.yml``), if any.
+    origin: Origin | None = None
 
     @property
     def behind(self) -> tuple[ComponentStatus, ...]:
         """The components with a newer catalog version."""
         return tuple(c for c in self.components if c.status == "behind")
 
+    @property
+    def unchecked(self) -> tuple[ComponentStatus, ...]:
+        """The components that could not be checked against this catalog (see ``note``)."""
+        return tuple(c for c in self.components if c.status in UNCHECKED)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data."""
+        origin = self.origin
         return {
             "path": str(self.path),
             "error": self.error,
+            "origin": None
+            if origin is None
+            else {"name": origin.name, "source": origin.source, "vcs_ref": origin.vcs_ref},
             "behind": len(self.behind),
+            "unchecked": len(self.unchecked),
             "components": [c.to_dict() for c in self.components],
         }
 
@@ -106,11 +124,24 @@ class UpdateReport:
     catalog_version: str
     builtin: bool
     projects: tuple[ProjectStatus, ...]
+    #: The catalog's identity and where it was loaded from.
+    catalog_name: str = ""
+    catalog_source: str = ""
 
     @property
     def behind(self) -> bool:
         """True when any component of any project is behind the catalog."""
         return any(p.behind for p in self.projects)
+
+    @property
+    def unchecked(self) -> bool:
+        """True when a component of some project could not be checked against the catalog."""
+        return any(p.unchecked for p in self.projects)
+
+    @property
+    def complete(self) -> bool:
+        """True when every project and every component was checked."""
+        return not self.errors and not self.unchecked
 
     @property
     def errors(self) -> tuple[ProjectStatus, ...]:
@@ -122,11 +153,14 @@ class UpdateReport:
         return {
             "schema_version": 1,
             "catalog": {
+                "name": self.catalog_name,
+                "source": self.catalog_source,
                 "path": str(self.catalog_path),
                 "version": self.catalog_version,
                 "builtin": self.builtin,
             },
             "behind": self.behind,
+            "complete": self.complete,
             "projects": [p.to_dict() for p in self.projects],
         }
 
@@ -139,7 +173,9 @@ def check_updates(
     """Compare the components recorded by each project with the catalog's versions.
 
     A project that cannot be read (not a folder, no answers files, an unreadable answers
-    file) gets an ``error`` instead of stopping the others.
+    file) gets an ``error`` instead of stopping the others; a component that cannot be
+    compared (from another catalog, unversioned, unknown to the catalog, newer than it)
+    is ``unchecked``, so :attr:`UpdateReport.complete` says whether everything was.
     """
     loaded = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     projects: list[ProjectStatus] = []
@@ -150,12 +186,24 @@ def check_updates(
         except FactoryError as exc:
             projects.append(ProjectStatus(path, error=exc.message))
             continue
-        projects.append(ProjectStatus(path, tuple(component_status(loaded, r) for r in recorded)))
-    return UpdateReport(loaded.path, loaded.version, loaded.builtin, tuple(projects))
+        origin = read_origin(path)
+        statuses = tuple(component_status(loaded, r, origin) for r in recorded)
+        projects.append(ProjectStatus(path, statuses, origin=origin))
+    return UpdateReport(
+        loaded.path,
+        loaded.version,
+        loaded.builtin,
+        tuple(projects),
+        catalog_name=loaded.key,
+        catalog_source=loaded.source or str(loaded.path),
+    )
 
 
-def component_status(catalog: Catalog, recorded: RecordedComponent) -> ComponentStatus:
-    """Compare one recorded component with the catalog."""
+def component_status(
+    catalog: Catalog, recorded: RecordedComponent, origin: Origin | None = None
+) -> ComponentStatus:
+    """Compare one recorded component with the catalog (``origin``: the project's
+    catalog record, named in the note when the catalogs differ)."""
     component = catalog.components.get(recorded.name)
     current = component.version if component else None
     if component is None:
@@ -166,15 +214,16 @@ def component_status(catalog: Catalog, recorded: RecordedComponent) -> Component
             "not-in-catalog",
             note="the catalog has no such component (removed or renamed)",
         )
-    expected = catalog_cache(catalog).name
     key = recorded.catalog_key
-    if key is not None and key != expected:
+    if key is not None and not catalog.recorded_by(key):
+        where = f" ({origin.source})" if origin is not None and origin.name == key else ""
         return ComponentStatus(
             recorded.name,
             recorded.version,
             current,
             "other-catalog",
-            note=f"applied from catalog {key!r}, not {expected!r}: check with --catalog",
+            note=f"applied from catalog {key!r}{where}, not {catalog.key!r}: check it with "
+            "--catalog naming that catalog",
         )
     if recorded.version is None:
         return ComponentStatus(
@@ -299,8 +348,9 @@ def update_project(
                 hint=f"recorded components: {', '.join(by_name)}",
             )
     selected = [r for r in recorded if components is None or r.name in components]
-    statuses = {r.name: component_status(loaded, r) for r in selected}
-    _refuse_blockers(statuses)
+    origin = read_origin(project)
+    statuses = {r.name: component_status(loaded, r, origin) for r in selected}
+    _refuse_blockers(statuses, project, origin)
     if not dry_run:
         _check_clean(project)
 
@@ -334,18 +384,47 @@ def update_project(
                 conflicts=tuple(c.path for c in mine if c.kind == "conflict"),
             )
         )
+    if any(r.action == "updated" for r in results):
+        changes.append(_record_change(loaded, project, recorded, results))
     written: tuple[str, ...] = ()
     if not dry_run:
         written = write_changes(project, changes, inline=True)
     return UpdateResult(project, tuple(results), tuple(changes), written, dry_run, tuple(notes))
 
 
-def _refuse_blockers(statuses: Mapping[str, ComponentStatus]) -> None:
+def _record_change(
+    catalog: Catalog,
+    project: Path,
+    recorded: Sequence[RecordedComponent],
+    results: Sequence[ComponentUpdate],
+) -> FileChange:
+    """The catalog record rewritten with the versions the project has after the update."""
+    versions = {r.name: r.version or "" for r in recorded}
+    versions.update({r.name: r.current or "" for r in results if r.action == "updated"})
+    after = catalog_record(catalog, versions)
+    target = project / CATALOG_RECORD
+    before = target.read_bytes() if target.is_file() else None
+    kind: Literal["create", "update"] = "create" if before is None else "update"
+    return FileChange(CATALOG_RECORD, "catalog", kind, before, after, after)
+
+
+def update_command(project: Path, origin: Origin | None, fallback: str = " --catalog DIR") -> str:
+    """The ``mlops-factory update`` command line for ``project`` from its recorded catalog."""
+    import shlex
+
+    args = origin.catalog_args() if origin is not None and origin.source else fallback
+    return f"mlops-factory update {shlex.quote(str(project))}{args}"
+
+
+def _refuse_blockers(
+    statuses: Mapping[str, ComponentStatus], project: Path, origin: Origin | None
+) -> None:
     other = [s for s in statuses.values() if s.status == "other-catalog"]
     if other:
         raise FactoryError(
             f"{', '.join(s.name for s in other)}: {other[0].note}; nothing was updated",
-            hint="run the update with --catalog DIR of the catalog the project came from",
+            hint=f"run `{update_command(project, origin)}` (a clone of that catalog at "
+            "another path, or its git URL, works too)",
         )
     ahead = [s for s in statuses.values() if s.status == "ahead"]
     if ahead:
@@ -353,7 +432,8 @@ def _refuse_blockers(statuses: Mapping[str, ComponentStatus]) -> None:
         raise FactoryError(
             f"the project records newer versions than this catalog ships: {listed}; "
             "downgrades are not supported, nothing was updated",
-            hint="upgrade mlops-factory, or pass --catalog DIR of the newer catalog",
+            hint=f"upgrade mlops-factory, or run `{update_command(project, origin)}` with "
+            "the newer catalog",
         )
 
 

@@ -91,7 +91,11 @@ def _break(raw: dict[str, Any], index: int, path: str, value: Any) -> dict[str, 
         ("remediation.effort.size", "XL", "field 'remediation.effort.size': Input should be 'S'"),
         ("remediation.effort.days", [5, 1], "field 'remediation.effort.days': must be [low, high]"),
         ("remediation.effort.days", [1, 20], "is outside size M's range"),
-        ("remediation.component", "Not A Name", "field 'remediation.component': must look like a catalog component name"),
+        (
+            "remediation.component",
+            "Not A Name",
+            "field 'remediation.component': must look like a catalog component name",
+        ),
         ("detection.question", "Really?", "has both a question and signals"),
         ("detection.signals", KeyError, "needs either 'signals'/'any_of' or a 'question'"),
         ("covers", ["L9.x.1"], "names unknown model statement 'L9.x.1'"),
@@ -118,7 +122,10 @@ def test_malformed_criterion_names_file_criterion_and_field(
             "statement L2.mc.1 is of level 2, the criterion of 1",
         ),
         ({"evidence": {"strong": "x"}}, "missing required field 'evidence.weak'"),
-        ({"detection": {"description": "d", "any_of": [["a", 3]]}}, "field 'detection.any_of': must list signal names"),
+        (
+            {"detection": {"description": "d", "any_of": [["a", 3]]}},
+            "field 'detection.any_of': must list signal names",
+        ),
     ],
 )
 def test_roles_rests_on_and_evidence_rules_are_validated(
@@ -220,5 +227,7 @@ def test_missing_file_and_wrong_schema(tmp_path: Path) -> None:
         load_rubric(tmp_path / "nope.yaml")
     file = tmp_path / "other.yaml"
     file.write_text("schema: something-else\n", encoding="utf-8")
-    with pytest.raises(FactoryError, match="top level: field 'schema': Input should be 'mlops-factory/rubric/v1'"):
+    with pytest.raises(
+        FactoryError, match="top level: field 'schema': Input should be 'mlops-factory/rubric/v1'"
+    ):
         load_rubric(file)

@@ -53,7 +53,10 @@ def test_new_takes_a_data_file_and_a_pattern(
     )
     assert code == ExitCode.OK, capsys.readouterr().err
     assert not (dest / ".git").exists()
-    assert sorted(p.name for p in (dest / ".mlops-factory").iterdir()) == ["base.yml"]
+    assert sorted(p.name for p in (dest / ".mlops-factory").iterdir()) == [
+        "_catalog.yml",
+        "base.yml",
+    ]
     recorded = yaml.safe_load((dest / ".mlops-factory/base.yml").read_text())
     assert recorded["project_name"] == "churn"
 
@@ -112,7 +115,14 @@ def test_ctrl_c_exits_130_and_leaves_nothing(
 def test_templates_json(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["templates", "--format", "json", "--catalog", str(catalog)]) == ExitCode.OK
     data = json.loads(capsys.readouterr().out)
-    assert data["catalog"] == {"path": str(catalog.resolve()), "version": "1.0.0", "builtin": False}
+    assert data["catalog"] == {
+        "name": catalog.name,
+        "source": str(catalog.resolve()),
+        "vcs_ref": None,
+        "path": str(catalog.resolve()),
+        "version": "1.0.0",
+        "builtin": False,
+    }
     assert [(p["name"], p["default"], p["components"]) for p in data["patterns"]] == [
         ("web", True, ["base", "app", "ci"]),
         ("bare", False, ["base"]),

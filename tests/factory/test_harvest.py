@@ -156,7 +156,7 @@ def test_new_catalog_is_the_built_in_one_plus_the_component(project: Path, tmp_p
     catalog = load_catalog(tmp_path / "org")
     builtin = load_catalog()
     assert set(catalog.components) == set(builtin.components) | {"deploy-script"}
-    assert catalog.version == "1.2.0" and builtin.version == "1.1.0"
+    assert catalog.version == "1.3.0" and builtin.version == "1.2.0"
     entry = catalog.components["deploy-script"]
     assert (entry.version, entry.title, entry.requires, entry.questions) == (
         "1.0.0",
@@ -359,14 +359,15 @@ def test_a_project_not_from_the_catalog_uses_pyproject_values(tmp_path: Path) ->
         "(written by serving-realtime)"
     )
     assert not (tmp_path / "org2").exists()
-    result = harvest(
-        project, ["Dockerfile"], component="serving-realtime", catalog=tmp_path / "org2"
-    )
+    # The owner's Dockerfile.jinja has logic: this unrelated file would replace it wholesale.
+    with pytest.raises(FactoryError, match=r"overlaps the logic of its template Dockerfile\.jinja"):
+        harvest(project, ["Dockerfile"], component="serving-realtime", catalog=tmp_path / "org2")
+    assert not (tmp_path / "org2").exists()
+    (project / "run.sh").write_text("python -m fraud_scoring.serve\n")
+    result = harvest(project, ["run.sh"], component="runner", catalog=tmp_path / "org3")
     assert result.values.source == "pyproject.toml"
-    assert (result.version, result.previous_version) == ("1.2.0", "1.1.0")
-    assert [f.replaces for f in result.files] == ["template/Dockerfile.jinja"]
-    assert _component_files(tmp_path / "org2", "serving-realtime")["template/Dockerfile.jinja"] == (
-        'FROM python:3.11-slim\nCMD ["python", "-m", "{{ package_name }}.serve"]\n'
+    assert _component_files(tmp_path / "org3", "runner")["template/run.sh.jinja"] == (
+        "python -m {{ package_name }}.serve\n"
     )
 
 
@@ -450,3 +451,81 @@ def test_questions_the_templates_need_are_declared_so_copier_records_them(
         recorded = yaml.safe_load((out.root / ".mlops-factory/app.yml").read_text())
         assert recorded["package_name"] == "demo_churn"
         assert (out.root / "app/settings.py").read_text() == "PACKAGE = 'demo_churn'\n"
+
+
+# --- templates with logic (issue 14) --------------------------------------------------------
+
+NOTES = (
+    "# {{ project_name }}\n"
+    "\n"
+    "{% if 'app' in components %}The app is included.\n{% endif %}"
+    "\n"
+    "middle line\n"
+    "\n"
+    "last line\n"
+)
+
+
+def _logic_project(tmp_path: Path, pattern: str) -> tuple[Path, Path]:
+    from tests.factory import generate
+
+    templates = {k: dict(v) for k, v in tiny_templates().items()}
+    templates["base"]["notes.txt.jinja"] = NOTES
+    catalog = make_catalog(tmp_path / "cat", templates=templates)
+    return generate(tmp_path, "churn", catalog=catalog, data={"pattern": pattern})
+
+
+def _render_notes(catalog: Path, pattern: str, components: list[str]) -> str:
+    loaded = load_catalog(catalog)
+    data = {"project_name": "x", "package_name": "x", "pattern": pattern, "components": components}
+    with rendered(loaded, [loaded.components["base"]], data) as out:
+        return (out.root / "notes.txt").read_text()
+
+
+def test_a_change_is_merged_into_a_template_with_logic_for_every_pattern(tmp_path: Path) -> None:
+    # A project of the pattern without the app edits the file; projects with the app
+    # must still get the app's line afterwards.
+    project, catalog = _logic_project(tmp_path, "bare")
+    notes = project / "notes.txt"
+    assert "The app is included." not in notes.read_text()
+    notes.write_text(notes.read_text().replace("last line\n", "last line, edited\n"))
+
+    result = harvest(project, ["notes.txt"], component="base", catalog=catalog)
+
+    template = (catalog / "components/base/template/notes.txt.jinja").read_text()
+    assert template == NOTES.replace("last line\n", "last line, edited\n")
+    assert result.files[0].template == "template/notes.txt.jinja"
+    assert any("logic and other answers are kept" in n for n in result.files[0].notes)
+    with_app = _render_notes(catalog, "web", ["base", "app"])
+    assert "The app is included." in with_app and "last line, edited" in with_app
+
+
+def test_a_change_overlapping_the_logic_is_refused_with_the_lines(tmp_path: Path) -> None:
+    project, catalog = _logic_project(tmp_path, "web")
+    notes = project / "notes.txt"
+    notes.write_text(notes.read_text().replace("app is included.", "app is included, edited."))
+    before = (catalog / "catalog.yaml").read_text()
+
+    with pytest.raises(FactoryError, match="overlaps the logic of its template") as info:
+        harvest(project, ["notes.txt"], component="base", catalog=catalog)
+
+    assert "The app is included, edited." in info.value.message
+    assert (catalog / "catalog.yaml").read_text() == before
+    assert (catalog / "components/base/template/notes.txt.jinja").read_text() == NOTES
+
+
+def test_the_round_trip_renders_every_pattern_and_refuses_a_lost_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Simulate a template replaced by one project's rendering (the merge bypassed): the
+    # project's own round trip passes, but the pattern with the app loses its line.
+    from mlops_factory._factory import _harvest
+
+    monkeypatch.setattr(_harvest, "_merge_into_template", lambda *args, **kw: None)
+    project, catalog = _logic_project(tmp_path, "bare")
+
+    with pytest.raises(FactoryError, match="pattern 'web' would lose lines") as info:
+        harvest(project, ["notes.txt"], component="base", catalog=catalog)
+
+    assert "The app is included." in info.value.message
+    assert (catalog / "components/base/template/notes.txt.jinja").read_text() == NOTES

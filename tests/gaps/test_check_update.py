@@ -49,7 +49,14 @@ def test_behind_components_are_reported_with_versions_and_exit_1(
     doc = json.loads(capsys.readouterr().out)
     assert doc["schema_version"] == 1
     assert doc["behind"] is True
-    assert doc["catalog"] == {"path": str(catalog.resolve()), "version": "1.0.0", "builtin": False}
+    assert doc["catalog"] == {
+        "name": "cat",
+        "source": str(catalog.resolve()),
+        "path": str(catalog.resolve()),
+        "version": "1.0.0",
+        "builtin": False,
+    }
+    assert doc["complete"] is True
     assert [p["path"] for p in doc["projects"]] == [str(one), str(two)]
     assert doc["projects"][1]["behind"] == 2
     assert doc["projects"][1]["components"][1] == {

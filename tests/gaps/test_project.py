@@ -39,7 +39,7 @@ def test_read_recorded_lists_components_with_version_answers_and_catalog(
     assert base.answers["owner"] == "o" and base.answers["project_name"] == "proj"
     assert not any(k.startswith("_") for k in base.answers)
     assert base.src_path is not None and base.src_path.startswith(str(cache))
-    assert base.catalog_key is not None and base.catalog_key.startswith("cat-")
+    assert base.catalog_key == "cat"  # the catalog's name, the same from any clone
 
 
 def test_read_recorded_of_a_plain_folder_is_empty_and_a_bad_file_is_named(

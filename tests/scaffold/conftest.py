@@ -25,6 +25,8 @@ QUESTIONS = "questions.yml"
 #: Answers used unless a test overrides them (the engine's defaults for a folder "demo-churn").
 BASE_ANSWERS: dict[str, Any] = {
     "project_name": "demo-churn",
+    "project_display_name": "demo-churn",
+    "project_slug": "demo-churn",
     "package_name": "demo_churn",
     "description": "demo-churn, a machine learning project",
     "owner": "demo-churn team",

@@ -100,7 +100,8 @@ def test_unknown_and_computed_keys_are_refused(tiny: Catalog) -> None:
         merge_given(tiny, data={"projectname": "x"})
     assert info.value.message == "unknown answer key 'projectname'"
     assert info.value.hint is not None and info.value.hint.startswith(
-        "known keys: project_name, package_name, description, owner, pattern,"
+        "known keys: project_name, project_display_name, project_slug, package_name, "
+        "description, owner, pattern,"
     )
     with pytest.raises(FactoryError) as info:
         merge_given(tiny, data={"components": ["base"]})
@@ -147,10 +148,12 @@ def test_package_name_is_a_safe_identifier(project: str, package: str) -> None:
 
 def test_defaults_resolve_everything(tiny: Catalog) -> None:
     assert _resolve(tiny, {}, defaults=True) == {
-        "project_name": "fraud-scoring",
+        "project_name": "fraud-scoring",  # the slug: what templates read
+        "project_display_name": "Fraud Scoring",  # the DEST folder's name as it is
+        "project_slug": "fraud-scoring",
         "package_name": "fraud_scoring",
-        "description": "fraud-scoring, a machine learning project",
-        "owner": "fraud-scoring team",
+        "description": "Fraud Scoring, a machine learning project",
+        "owner": "Fraud Scoring team",
         "pattern": "web",
         "python_version": "3.11",
         "license": "Proprietary",
@@ -205,9 +208,13 @@ def test_a_pattern_default_overrides_the_shared_default(tmp_path: Path) -> None:
 
 
 INVALID = [
-    ("project_name", "My Project", "use a letter first"),
-    ("project_name", "1abc", "use a letter first"),
-    ("project_name", "x" * 65, "use a letter first"),
+    ("project_name", "2024", "it needs at least one letter"),
+    ("project_name", 'say "hi"', "use one line of text without double quotes"),
+    ("project_name", "x" * 201, "keep it under 200 characters"),
+    ("owner", "risk@acme", "with '@' it must be one @user, @org/team or email address"),
+    ("project_slug", "My Project", "use a letter first"),
+    ("project_slug", "1abc", "use a letter first"),
+    ("project_slug", "x" * 65, "use a letter first"),
     ("package_name", "Fraud", "use lowercase letters, digits and '_', not starting with a digit"),
     ("package_name", "json", "it is a standard library module; importing it would be ambiguous"),
     ("package_name", "sklearn", "it is a library the generated project imports; importing it"),
@@ -261,6 +268,12 @@ def test_a_custom_group_answer_is_asked_and_validated(tmp_path: Path) -> None:
 # --- asking on a terminal ------------------------------------------------------------------
 
 
+OWNER_PROMPT = (
+    "Owner (team or person accountable for the model; @user, @org/team or an email also "
+    "generates CODEOWNERS)"
+)
+
+
 class FakePrompter:
     """Answers from a script, records what was asked and the suggestion shown."""
 
@@ -295,16 +308,16 @@ class FakePrompter:
 def test_the_terminal_asks_what_is_not_given_in_order(tiny: Catalog) -> None:
     prompter = FakePrompter(
         {
-            "Owner (team or person accountable for the model)": "risk-ml",
+            OWNER_PROMPT: "risk-ml",
             "Deployment environments": ["dev", "staging", "prod"],
         }
     )
     answers = _resolve(tiny, {"ci": "gitlab"}, prompter=prompter)
     assert prompter.asked == [
-        ("Project name", "fraud-scoring"),
+        ("Project name (any text, e.g. Fraud Scoring v2)", "Fraud Scoring"),
         ("Python package name", "fraud_scoring"),
-        ("One-line description", "fraud-scoring, a machine learning project"),
-        ("Owner (team or person accountable for the model)", "fraud-scoring team"),
+        ("One-line description", "Fraud Scoring, a machine learning project"),
+        (OWNER_PROMPT, "Fraud Scoring team"),
         ("Architecture pattern", "web"),
         ("Python version", "3.11"),
         ("License", "Proprietary"),
@@ -332,4 +345,53 @@ def test_the_prompt_uses_the_shared_help_text(tmp_path: Path) -> None:
     )
     prompter = FakePrompter({})
     _resolve(load_catalog(root), {}, prompter=prompter)
-    assert prompter.asked[0] == ("Name?", "fraud-scoring")
+    assert prompter.asked[0] == ("Name?", "Fraud Scoring")
+
+
+# --- names: a display name, a slug and a package derived from it (issue 14) ---------------
+
+
+def test_a_display_name_gives_the_slug_and_package(tiny: Catalog) -> None:
+    answers = _resolve(tiny, {"project_name": "Fraud Scoring v2", "owner": "risk"}, defaults=True)
+    assert answers["project_display_name"] == "Fraud Scoring v2"
+    assert answers["project_name"] == answers["project_slug"] == "fraud-scoring-v2"
+    assert answers["package_name"] == "fraud_scoring_v2"
+    assert answers["description"] == "Fraud Scoring v2, a machine learning project"
+
+
+def test_the_slug_and_package_can_be_overridden(tiny: Catalog) -> None:
+    given = {"project_name": "Fraud Scoring v2", "project_slug": "fraud2", "owner": "risk"}
+    answers = _resolve(tiny, {**given, "package_name": "scoring"}, defaults=True)
+    assert (answers["project_name"], answers["package_name"]) == ("fraud2", "scoring")
+    assert answers["project_display_name"] == "Fraud Scoring v2"
+    with pytest.raises(FactoryError, match="invalid answer project_slug='Fraud 2'"):
+        _resolve(tiny, {**given, "project_slug": "Fraud 2"}, defaults=True)
+
+
+def test_the_terminal_accepts_a_display_name(tiny: Catalog) -> None:
+    prompter = FakePrompter(
+        {"Project name (any text, e.g. Fraud Scoring v2)": "Churn Model (EU)", OWNER_PROMPT: "@x"}
+    )
+    answers = _resolve(tiny, {}, prompter=prompter)
+    assert answers["project_name"] == "churn-model-eu"
+    assert answers["project_display_name"] == "Churn Model (EU)"
+    assert ("Python package name", "churn_model_eu") in prompter.asked
+    assert not any(m.startswith(("Display name", "Project slug")) for m, _ in prompter.asked)
+
+
+@pytest.mark.parametrize(
+    ("owner", "valid"),
+    [
+        ("@alice", True),
+        ("@acme/risk-ml", True),
+        ("risk@acme.example", True),
+        ("risk-ml team", False),
+        ("@", False),
+        ("@acme/", False),
+        ("risk@acme", False),
+    ],
+)
+def test_codeowner_forms(owner: str, valid: bool) -> None:
+    from mlops_factory._scaffold._answers import is_codeowner
+
+    assert is_codeowner(owner) is valid

@@ -331,7 +331,14 @@ def test_unsafe_features_follow_includes(tmp_path: Path) -> None:
 
 def test_to_dict_is_the_json_contract(tiny: Catalog) -> None:
     out = tiny.to_dict()
-    assert out["catalog"] == {"path": str(tiny.path), "version": "1.0.0", "builtin": False}
+    assert out["catalog"] == {
+        "name": "cat",
+        "source": str(tiny.path),
+        "vcs_ref": None,
+        "path": str(tiny.path),
+        "version": "1.0.0",
+        "builtin": False,
+    }
     assert out["patterns"][1] == {
         "name": "bare",
         "title": "Only the base",

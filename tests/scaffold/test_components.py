@@ -33,6 +33,8 @@ from tests.scaffold.conftest import (
 #: The answer keys of issue 3 (the engine asks them; every component may receive them).
 ANSWER_KEYS = {
     "project_name",
+    "project_display_name",
+    "project_slug",
     "package_name",
     "description",
     "owner",
@@ -354,3 +356,23 @@ def test_owner_and_description_with_quotes_colons_and_dollars_stay_valid(
     assert tfvars["owner"] == "\"Data & ML: O'Brien's team $${team}\""
     bicep = (tmp_path / "bicep/infra/bicep/environments/dev.bicepparam").read_text()
     assert "param owner = 'Data & ML: O\\'Brien\\'s team \\${team}'" in bicep
+
+
+@pytest.mark.parametrize(
+    ("owner", "codeowners"),
+    [("@acme/risk-ml", "* @acme/risk-ml\n"), ("risk@acme.example", "* risk@acme.example\n")],
+)
+def test_base_writes_codeowners_for_a_valid_owner(
+    tmp_path: Path, catalog_cache: Path, owner: str, codeowners: str
+) -> None:
+    render_component("base", tmp_path / "p", {**_all_on_data(), "owner": owner}, catalog_cache)
+    assert (tmp_path / "p" / "CODEOWNERS").read_text().endswith(codeowners)
+
+
+def test_base_writes_no_codeowners_for_a_team_name_and_shows_the_display_name(
+    tmp_path: Path, catalog_cache: Path
+) -> None:
+    data = {**_all_on_data(), "owner": "risk-ml team", "project_display_name": "Churn (EU)"}
+    render_component("base", tmp_path / "p", data, catalog_cache)
+    assert not (tmp_path / "p" / "CODEOWNERS").exists()
+    assert (tmp_path / "p" / "README.md").read_text().startswith("# Churn (EU)\n")

@@ -71,6 +71,7 @@ def test_generates_every_component_with_its_answers_file(
     assert result.answers["components"] == ["base", "app", "ci-gitlab"]
     assert result.next_steps == (f"cd {dest}", "make test")
     assert _files(dest) == {
+        ".mlops-factory/_catalog.yml",
         ".mlops-factory/base.yml",
         ".mlops-factory/app.yml",
         ".mlops-factory/ci-gitlab.yml",
@@ -457,3 +458,14 @@ def test_a_fifo_in_a_catalog_template_is_never_read(tmp_path: Path) -> None:
     dest = tmp_path / "proj"
     _new(dest, root, git=False, trust=True)
     assert (dest / "README.md").is_file() and not os.path.lexists(dest / "pipe")
+
+
+def test_a_display_name_is_accepted_and_the_slug_names_the_package(tmp_path: Path) -> None:
+    from mlops_factory._cli import main
+
+    catalog = make_catalog(tmp_path / "cat")
+    dest = tmp_path / "proj"
+    args = ["--catalog", str(catalog), "--defaults", "--no-git", "--data", "owner=x"]
+    assert main(["new", str(dest), *args, "--data", "project_name=Fraud Scoring v2"]) == 0
+    assert (dest / "src/fraud_scoring_v2/__init__.py").is_file()
+    assert (dest / "README.md").read_text().startswith("# fraud-scoring-v2\n")
