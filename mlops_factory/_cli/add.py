@@ -89,7 +89,7 @@ def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
         help="apply the catalog's templates as they are, not bound to the repository's code",
     )
     _options.add_trust(parser)
-    _options.add_catalog(parser)
+    _options.add_catalog(parser, vcs_ref=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         conflict=args.conflict,
         dry_run=args.dry_run,
         trust=args.trust,
-        catalog=args.catalog,
+        catalog=_options.catalog(args),
         bind=args.bind,
     )
     console = Console()

@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
+    from mlops_factory._cli import _options
     from mlops_factory._errors import ExitCode, FactoryError
     from mlops_factory._fix import apply_fix, plan_fix
     from mlops_factory._scaffold import parse_data_items
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         defaults=args.defaults,
         conflict=args.conflict,
         trust=args.trust,
-        catalog=args.catalog,
+        catalog=_options.catalog(args),
         rubric=args.rubric,
         assessment_answers=args.answers,
         preview=args.dry_run,
