@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 DEMO   ?= demo-project
 
-.PHONY: demo test lint typecheck docs bench clean
+.PHONY: demo test test-fast lint typecheck docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,19 @@ AZURITE = .tools/azurite/node_modules/.bin/azurite-blob
 $(AZURITE):
 	npm install --prefix .tools/azurite --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
 
-## Run the whole test suite (includes the end-to-end tests of generated projects).
+# pytest-xdist workers: `auto` is one per CPU core. The slow end-to-end tests of each module
+# stay on one worker (tests/conftest.py) so their generated projects are built once.
+WORKERS ?= auto
+PYTEST   = $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
+
+## Run the whole test suite in parallel, the end-to-end tests of generated projects included.
 test: $(VENV)/.installed $(CHECKOV) $(AZURITE)
-	CHECKOV=$(abspath $(CHECKOV)) AZURITE=$(abspath $(AZURITE)) $(BIN)/python -m pytest
+	CHECKOV=$(abspath $(CHECKOV)) AZURITE=$(abspath $(AZURITE)) $(PYTEST)
+
+## The suite without the slow end-to-end tier (`-m "not slow"`); installs no checkov or Azurite
+## (the tests needing them are skipped outside CI).
+test-fast: $(VENV)/.installed
+	$(PYTEST) -m "not slow"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check mlops_factory tests benchmarks

@@ -182,7 +182,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="SIZE",
         help="refuse models larger than this, external data included (default 2GiB)",
     )
-    p.add_argument("--format", choices=("text", "json"), default="text", help="default text")
+    _options.add_format(p, ("terminal", "json"), help_suffix="; `text` is an old name")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
 
 

@@ -62,12 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     history.add_argument(
         "--no-history", action="store_true", help="neither read nor write a history database"
     )
-    parser.add_argument(
-        "--format",
-        choices=("table", "json"),
-        default="table",
-        help="output format (default: table)",
-    )
+    _options.add_format(parser, ("terminal", "json"), help_suffix="; `table` is an old name")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the table or JSON to FILE")
     parser.add_argument("--html", metavar="FILE", help="also write the HTML dashboard to FILE")
     parser.add_argument(
@@ -174,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
 
     from mlops_factory._text import clean
 
-    if args.format != "table" or args.output:  # else the table on screen lists them
+    if args.format != "terminal" or args.output:  # else the table on screen lists them
         for repo in result.failed:
             print(f"not scored: {clean(repo.error)}", file=sys.stderr)
     if not result.scored:

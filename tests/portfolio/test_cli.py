@@ -132,7 +132,7 @@ def test_the_default_database_is_in_the_current_folder(
     [
         (["--jobs", "0"], "--jobs must be 1 or more (got 0)"),
         (["--fail-under", "5"], "level must be 0-4 (got 5)"),
-        (["--format", "xml"], "invalid choice: 'xml'"),
+        (["--format", "xml"], "unknown format 'xml' (choose from terminal, json)"),
         (["--db", "x.db", "--no-history"], "not allowed with argument"),
     ],
 )
@@ -159,5 +159,5 @@ def test_the_command_is_wired_and_documented() -> None:
         ["a", "b.json"],
         3,
         "mlops-portfolio.db",
-        "table",
+        "terminal",
     )
