@@ -58,7 +58,9 @@ def assess(
     """
     started = time.perf_counter()
     if target is not None and not 1 <= target <= 4:
-        raise FactoryError(f"target level must be 1 to 4 (got {target})")
+        raise FactoryError(
+            f"target level must be 1 to 4 (got {target})", "pass --target 1, 2, 3 or 4"
+        )
     loaded = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
     if answers is None:
         given: Mapping[str, Answer] = {}

@@ -135,7 +135,9 @@ def _innermost(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse
     return parser
 
 
-def _print_user_error(exc: FactoryError) -> None:
+def _print_user_error(exc: FactoryError, prog: str) -> None:
+    """``error:`` then ``hint:``; an error raised without a hint points at the command's
+    help, so every user error says where to look next."""
     from mlops_factory._text import clean
 
     # Messages quote file names and contents: nothing in them may drive the terminal.
@@ -143,18 +145,19 @@ def _print_user_error(exc: FactoryError) -> None:
         return "\n".join(clean(line) for line in text.splitlines())
 
     print(f"error: {safe(exc.message)}", file=sys.stderr)
-    if exc.hint:
-        print(f"hint: {safe(exc.hint)}", file=sys.stderr)
+    hint = exc.hint or f"`{prog} --help` describes the command's arguments"
+    print(f"hint: {safe(hint)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the process exit code."""
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args, extra = parser.parse_known_args(argv)
+        args, extra = parser.parse_known_args(words)
         if extra:
             # The subcommand's parser knows its flags: it suggests the closest ones.
-            command = _innermost(parser, argv if argv is not None else sys.argv[1:])
+            command = _innermost(parser, words)
             if isinstance(command, _Parser):
                 command.unknown_flags(extra)
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -162,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.command is None:
         parser.print_help()
+        print(
+            "\nerror: name a command\nhint: `mlops-factory assess .` assesses the repository here",
+            file=sys.stderr,
+        )
         return int(ExitCode.USER_ERROR)
     from mlops_factory._interrupt import terminate_as_interrupt
 
@@ -170,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with terminate_as_interrupt():
             return int(args._module.run(args))
     except FactoryError as exc:
-        _print_user_error(exc)
+        _print_user_error(exc, _innermost(parser, words).prog)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

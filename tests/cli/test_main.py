@@ -39,7 +39,12 @@ def test_help_and_version_exit_zero(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_no_command_prints_help_and_exits_two(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == ExitCode.USER_ERROR
-    assert "usage: mlops-factory" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "usage: mlops-factory" in captured.out
+    assert captured.err.splitlines()[-2:] == [
+        "error: name a command",
+        "hint: `mlops-factory assess .` assesses the repository here",
+    ]
 
 
 def test_bad_flag_exits_two() -> None:
@@ -69,6 +74,18 @@ def test_user_error_is_a_sentence_and_a_hint_without_traceback(
     assert main(["boom"]) == ExitCode.USER_ERROR
     err = capsys.readouterr().err
     assert err == "error: the thing is wrong\nhint: do the other thing\n"
+
+
+def test_a_user_error_raised_without_a_hint_points_at_the_command_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fake(monkeypatch, FactoryError("the thing is wrong"))
+    assert main(["boom"]) == ExitCode.USER_ERROR
+    err = capsys.readouterr().err
+    assert err == (
+        "error: the thing is wrong\n"
+        "hint: `mlops-factory boom --help` describes the command's arguments\n"
+    )
 
 
 def test_bug_gets_a_traceback_and_a_request_to_report(
