@@ -20,6 +20,7 @@ demo: $(VENV)/.installed
 	rm -rf $(DEMO)
 	$(BIN)/mlops-factory new $(DEMO) --defaults
 	$(BIN)/mlops-factory assess $(DEMO) --no-input
+	@echo "Run the CLI as $(BIN)/mlops-factory (or after: source $(BIN)/activate), e.g. $(BIN)/mlops-factory --help"
 
 # checkov checks the generated Terraform/Bicep. It gets its own venv: its HCL parser
 # (bc-python-hcl2) installs the same module name as python-hcl2, which the tests use.

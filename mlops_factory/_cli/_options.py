@@ -95,7 +95,9 @@ def add_format(
         )
 
     parse.__name__ = "format"  # argparse names the type in its messages
-    shown = f"default: {default}" if default else "default: from the --output extension"
+    shown = (
+        f"default: {default}" if default else "default: from the --output extension, else terminal"
+    )
     parser.add_argument(
         "--format",
         type=parse,

@@ -159,5 +159,17 @@ def test_the_command_is_wired_and_documented() -> None:
         ["a", "b.json"],
         3,
         "mlops-portfolio.db",
-        "terminal",
+        None,  # terminal, unless --output names a .json file
     )
+
+
+def test_output_extension_picks_json_and_a_contradicting_format_is_refused(
+    fleet_src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "fleet.json"
+    argv = ["portfolio", str(fleet_src / "team02-l2"), "--no-history"]
+    assert main([*argv, "-o", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["kind"] == "mlops-factory-portfolio"
+    assert f"wrote portfolio JSON to {out}" in capsys.readouterr().err
+    assert main([*argv, "--format", "table", "-o", str(tmp_path / "x.json")]) == 2
+    assert "error: --format terminal does not match --output" in capsys.readouterr().err
