@@ -36,10 +36,11 @@ AZURITE = .tools/azurite/node_modules/.bin/azurite-blob
 $(AZURITE):
 	npm install --prefix .tools/azurite --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
 
-# pytest-xdist workers: `auto` is one per CPU core. The slow end-to-end tests of each module
-# stay on one worker (tests/conftest.py) so their generated projects are built once.
+# pytest-xdist workers: `auto` is one per CPU core. `--dist loadscope` keeps each test module
+# on one worker, so a module fixture (the end-to-end tests' generated projects and their
+# installs) is built once, not once per worker.
 WORKERS ?= auto
-PYTEST   = $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
+PYTEST   = $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
 ## Run the whole test suite in parallel, the end-to-end tests of generated projects included.
 test: $(VENV)/.installed $(CHECKOV) $(AZURITE)
