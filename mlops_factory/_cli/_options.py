@@ -146,7 +146,8 @@ def output_format(
     if implied is None or given == implied or (ext == ".sarif.json" and given == "json"):
         return given
     renamed = output[: len(output) - len(ext)] + _SUGGESTED_EXTENSION[given] if output else ""
+    rename = f"name the file for {given}: -o {renamed}"
     raise FactoryError(
         f"--format {given} does not match --output {output} (a {ext} file holds {implied})",
-        f"drop --format to write {implied}, or name the file for {given}: -o {renamed}",
+        f"drop --format to write {implied}, or {rename}" if implied in names else rename,
     )

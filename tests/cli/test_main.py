@@ -206,3 +206,21 @@ def test_format_names_match_the_renderers() -> None:
     from mlops_factory._cli._options import FORMATS as CLI_FORMATS
 
     assert CLI_FORMATS == FORMATS
+
+
+def test_output_format_follows_the_extension_and_refuses_a_contradiction() -> None:
+    from mlops_factory._cli._options import output_format
+
+    names = ("terminal", "json")
+    assert output_format(None, "fleet.JSON", names) == "json"
+    assert output_format(None, "fleet.md", names) == "terminal"  # not a format this command has
+    assert output_format(None, None, names) == "terminal"
+    assert output_format("json", "fleet.log", names) == "json"
+    with pytest.raises(FactoryError) as info:
+        output_format("json", "fleet.md", names)
+    assert info.value.hint == "name the file for json: -o fleet.json"
+    with pytest.raises(FactoryError) as info:
+        output_format("terminal", "out/fleet.json", names)
+    assert info.value.hint == (
+        "drop --format to write json, or name the file for terminal: -o out/fleet.txt"
+    )
