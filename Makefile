@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 DEMO   ?= demo-project
 
-.PHONY: demo test lint typecheck docs bench clean
+.PHONY: demo test test-fast lint typecheck docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ demo: $(VENV)/.installed
 	rm -rf $(DEMO)
 	$(BIN)/mlops-factory new $(DEMO) --defaults
 	$(BIN)/mlops-factory assess $(DEMO) --no-input
+	@echo "Run the CLI as $(BIN)/mlops-factory (or after: source $(BIN)/activate), e.g. $(BIN)/mlops-factory --help"
 
 # checkov checks the generated Terraform/Bicep. It gets its own venv: its HCL parser
 # (bc-python-hcl2) installs the same module name as python-hcl2, which the tests use.
@@ -35,9 +36,20 @@ AZURITE = .tools/azurite/node_modules/.bin/azurite-blob
 $(AZURITE):
 	npm install --prefix .tools/azurite --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
 
-## Run the whole test suite (includes the end-to-end tests of generated projects).
+# pytest-xdist workers: `auto` is one per CPU core. `--dist loadscope` keeps each test module
+# on one worker, so a module fixture (the end-to-end tests' generated projects and their
+# installs) is built once, not once per worker.
+WORKERS ?= auto
+PYTEST   = $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
+
+## Run the whole test suite in parallel, the end-to-end tests of generated projects included.
 test: $(VENV)/.installed $(CHECKOV) $(AZURITE)
-	CHECKOV=$(abspath $(CHECKOV)) AZURITE=$(abspath $(AZURITE)) $(BIN)/python -m pytest
+	CHECKOV=$(abspath $(CHECKOV)) AZURITE=$(abspath $(AZURITE)) $(PYTEST)
+
+## The suite without the slow end-to-end tier (`-m "not slow"`); installs no checkov or Azurite
+## (the tests needing them are skipped outside CI).
+test-fast: $(VENV)/.installed
+	$(PYTEST) -m "not slow"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check mlops_factory tests benchmarks

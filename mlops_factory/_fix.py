@@ -191,7 +191,9 @@ def plan_fix(
     from mlops_factory._assess.rubric import load_rubric
 
     if not 1 <= target <= 4:
-        raise FactoryError(f"target level must be 1 to 4 (got {target})")
+        raise FactoryError(
+            f"target level must be 1 to 4 (got {target})", "pass --target 1, 2, 3 or 4"
+        )
     loaded = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     project = check_project(path)
     the_rubric = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)

@@ -36,7 +36,8 @@ def assess(
     """Assess the repository at ``path`` against the maturity rubric.
 
     Args:
-        path: a git checkout or a plain folder. Nothing in it is executed.
+        path: a git checkout or a plain folder. Nothing in it is executed. A folder inside
+            a git repository assesses the whole repository (see :func:`enclosing_repository`).
         rubric: a loaded :class:`Rubric`, a path to a rubric YAML file, or None for
             the built-in rubric.
         answers: questionnaire answers (criterion id -> True / False / None for not
@@ -44,7 +45,8 @@ def assess(
             ``not_assessed``.
         target: the level the plan should reach (1-4); default is the next level.
         project: a folder of the repository (a monorepo's project) to assess alone; the
-            repository's root CI and build files still count.
+            repository's root CI and build files still count. When ``path`` is a folder
+            inside a repository, ``project`` is relative to ``path`` (``"."`` is ``path``).
         waivers: read ``.mlops-factory/waivers.yaml``; False shows the raw result.
 
     Returns:
@@ -56,7 +58,9 @@ def assess(
     """
     started = time.perf_counter()
     if target is not None and not 1 <= target <= 4:
-        raise FactoryError(f"target level must be 1 to 4 (got {target})")
+        raise FactoryError(
+            f"target level must be 1 to 4 (got {target})", "pass --target 1, 2, 3 or 4"
+        )
     loaded = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
     if answers is None:
         given: Mapping[str, Answer] = {}
@@ -72,6 +76,12 @@ def assess(
     from mlops_factory._assess.kinds import classify
     from mlops_factory._assess.waivers import load_waivers
 
+    root, inside = enclosing_repository(path)
+    if inside is not None:
+        path = root
+        if project is not None:
+            rel = Path(project).as_posix().strip("/")
+            project = inside if rel in ("", ".") else f"{inside}/{rel}"
     snapshot = RepoSnapshot.open(path)
     scope = _scope(snapshot, project)
     kind = classify(snapshot)
@@ -125,6 +135,24 @@ def assess(
         level_reason=level_reason,
         warnings=warnings,
     )
+
+
+def enclosing_repository(path: str | os.PathLike[str]) -> tuple[Path, str | None]:
+    """The git repository a folder belongs to, as ``(root, folder relative to root)``.
+
+    ``(path, None)`` when ``path`` is itself a repository's root or in no repository.
+    Like git's own discovery, the nearest parent holding a ``.git`` entry (a folder, or
+    a file for worktrees and submodules) is the root; only names are looked at.
+    """
+    folder = Path(path)
+    resolved = folder.expanduser().resolve()
+    # A missing path stays an error about that path, never an assessment of its parent.
+    if not resolved.is_dir() or os.path.lexists(resolved / ".git"):
+        return folder, None
+    for parent in resolved.parents:
+        if os.path.lexists(parent / ".git"):
+            return parent, resolved.relative_to(parent).as_posix()
+    return folder, None
 
 
 def _scope(snapshot: RepoSnapshot, project: str | None) -> str | None:

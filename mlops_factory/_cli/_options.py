@@ -98,3 +98,90 @@ def seconds_or_none(text: str) -> float | None:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
     return value
+
+
+#: The one set of output format names; a command accepts the subset that applies to it.
+FORMATS = ("terminal", "json", "markdown", "sarif", "html")
+#: Names earlier releases used, still accepted: `table` (portfolio), `text` (model).
+FORMAT_ALIASES = {"table": "terminal", "text": "terminal", "md": "markdown"}
+
+
+def add_format(
+    parser: argparse.ArgumentParser,
+    names: tuple[str, ...],
+    default: str | None = "terminal",
+    help_suffix: str = "",
+) -> None:
+    """``--format NAME``: one of ``names`` (a subset of :data:`FORMATS`); old names are
+    aliases, a typo gets "did you mean"."""
+
+    def parse(text: str) -> str:
+        name = text.strip().lower()
+        name = FORMAT_ALIASES.get(name, name)
+        if name in names:
+            return name
+        from mlops_factory._suggest import did_you_mean
+
+        close = did_you_mean(text, (*names, *(a for a, n in FORMAT_ALIASES.items() if n in names)))
+        raise argparse.ArgumentTypeError(
+            f"unknown format {text!r} (choose from {', '.join(names)})"
+            + (f"; {close}" if close else "")
+        )
+
+    parse.__name__ = "format"  # argparse names the type in its messages
+    shown = (
+        f"default: {default}" if default else "default: from the --output extension, else terminal"
+    )
+    parser.add_argument(
+        "--format",
+        type=parse,
+        default=default,
+        metavar="{" + ",".join(names) + "}",
+        help=f"output format ({shown}){help_suffix}",
+    )
+
+
+#: Output file extension -> the format it holds (longest suffix first).
+_EXTENSIONS: tuple[tuple[str, str], ...] = (
+    (".sarif.json", "sarif"),
+    (".sarif", "sarif"),
+    (".json", "json"),
+    (".md", "markdown"),
+    (".markdown", "markdown"),
+    (".html", "html"),
+    (".htm", "html"),
+    (".txt", "terminal"),
+)
+#: Format -> the extension to suggest for it.
+_SUGGESTED_EXTENSION = {
+    "sarif": ".sarif",
+    "json": ".json",
+    "markdown": ".md",
+    "html": ".html",
+    "terminal": ".txt",
+}
+
+
+def output_format(
+    given: str | None, output: str | None, names: tuple[str, ...], default: str = "terminal"
+) -> str:
+    """The format to write: ``--format`` when given, else the one ``-o FILE``'s extension
+    names, else ``default``. A ``--format`` that contradicts the extension (``--format
+    json -o report.html``) is a user error: the file would lie about its content."""
+    from mlops_factory._errors import FactoryError
+
+    lowered = (output or "").lower()
+    ext, implied = next(
+        ((e, f) for e, f in _EXTENSIONS if output and lowered.endswith(e)), ("", None)
+    )
+    if given is None:
+        return implied if implied in names else default
+    # SARIF is JSON: a .sarif.json file may be asked for as either.
+    if implied is None or given == implied or (ext == ".sarif.json" and given == "json"):
+        return given
+    renamed = output[: len(output) - len(ext)] + _SUGGESTED_EXTENSION[given] if output else ""
+    rename = f"name the file for {given}: -o {renamed}"
+    raise FactoryError(
+        f"--format {given} does not match --output {output} (a {ext} file holds {implied})",
+        f"drop --format to write {implied}, or {rename}" if implied in names else rename,
+    )

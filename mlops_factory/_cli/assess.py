@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mlops_factory._assess.render import FORMATS
 from mlops_factory._cli import _options
 
 HELP = "Score a repository against the five-level MLOps maturity model and plan the next steps."
@@ -23,10 +22,16 @@ never gating). Defining criteria are met on strong evidence only. Levels 2-4 are
 chain (training as code with tracking and a registry; automatic, validated release;
 retraining from production metrics); level 1 (CI builds and tests) stands alone.
 
-Answers file (YAML):
+Answers file (YAML); `--no-input --save-answers FILE` writes one to fill in:
   rubric: mlops-maturity
   answers:
-    PE-101: yes      # yes / no / n/a
+    PE-101: yes      # yes / no / n/a; left empty: not assessed
+
+Output: --format, or the extension of -o FILE (.json, .md, .sarif, .html, .txt).
+
+A folder inside a git repository assesses the whole repository (a note says so);
+`--project .` assesses only that folder, with the repository's root CI still counting:
+  mlops-factory assess repo/services/churn --project .
 
 Waivers (.mlops-factory/waivers.yaml in the assessed repository):
   waivers:
@@ -40,11 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
     parser.add_argument("--rubric", metavar="FILE", help="a rubric YAML file (default: built-in)")
     parser.add_argument("--answers", metavar="FILE", help="questionnaire answers (YAML)")
-    parser.add_argument("--save-answers", metavar="FILE", help="write the answers used to FILE")
-    parser.add_argument("--no-input", action="store_true", help="never prompt, even on a terminal")
     parser.add_argument(
-        "--format", choices=FORMATS, default="terminal", help="output format (default: terminal)"
+        "--save-answers",
+        metavar="FILE",
+        help="write the questionnaire with the answers used to FILE (unanswered ones empty)",
     )
+    parser.add_argument("--no-input", action="store_true", help="never prompt, even on a terminal")
+    _options.add_format(parser, _options.FORMATS, default=None)
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     parser.add_argument(
         "--target",
@@ -55,7 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--project",
         metavar="DIR",
-        help="assess one project folder of a monorepo (the root's CI and build files still count)",
+        help="assess one project folder of a monorepo, relative to PATH (the root's CI and "
+        "build files still count)",
     )
     parser.add_argument(
         "--no-waivers",
@@ -71,18 +79,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import shlex
     from pathlib import Path
 
-    from mlops_factory._assess.pipeline import assess
+    from mlops_factory._assess.pipeline import assess, enclosing_repository
     from mlops_factory._assess.questions import ask_questions, load_answers, save_answers
     from mlops_factory._assess.rubric import load_rubric
     from mlops_factory._errors import ExitCode, FactoryError
     from mlops_factory._io import check_output_path, write_output
 
     if args.target is not None and args.target == 0:
-        raise FactoryError("--target must be 1 to 4", "level 0 needs no plan")
+        raise FactoryError("--target must be 1 to 4", "drop --target to plan the next level")
     if not Path(args.path).is_dir():
-        raise FactoryError(f"{args.path} is not a folder", "pass the folder of a repository")
+        raise FactoryError(
+            f"{args.path} is not a folder", "pass the folder of a repository, e.g. `assess .`"
+        )
+    fmt = _options.output_format(args.format, args.output, _options.FORMATS)
     # Vet the files to write before any work, so a typo is exit 2, not a late traceback.
     if args.output:
         check_output_path(args.output)
@@ -94,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         not args.no_input
         and not args.answers
         and sys.stdin.isatty()
-        and (args.format == "terminal" or args.output)
+        and (fmt == "terminal" or args.output)
     )
     if interactive and rubric.questions():
         print(
@@ -106,6 +118,22 @@ def run(args: argparse.Namespace) -> int:
     if args.save_answers:
         save_answers(args.save_answers, answers, rubric)
 
+    root, inside = enclosing_repository(args.path)
+    if inside is not None:
+        scope = inside if args.project in (None, ".") else f"{inside}/{args.project}"
+        if args.project is None:
+            print(
+                f"note: {args.path} is inside the git repository {root}: assessing the whole "
+                f"repository (`mlops-factory assess {shlex.quote(args.path)} --project .` "
+                "assesses only that folder)",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"note: {args.path} is inside the git repository {root}: assessing its "
+                f"folder {scope}",
+                file=sys.stderr,
+            )
     result = assess(
         args.path,
         rubric=rubric,
@@ -115,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         waivers=not args.no_waivers,
     )
 
-    if args.format == "terminal":
+    if fmt == "terminal":
         import io
 
         from rich.console import Console
@@ -132,10 +160,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         from mlops_factory._assess.render import render
 
-        text = render(result, args.format, rubric=rubric)
+        text = render(result, fmt, rubric=rubric)
         if args.output:
             write_output(args.output, text)
-            print(f"wrote {args.format} report to {args.output}", file=sys.stderr)
+            print(f"wrote {fmt} report to {args.output}", file=sys.stderr)
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
 

@@ -47,13 +47,12 @@ def find(rubric: Rubric, criterion_id: str) -> Criterion:
     found = rubric.get(criterion_id.strip()) or by_upper.get(wanted)
     if found is not None:
         return found
-    import difflib
+    from mlops_factory._suggest import did_you_mean
 
-    close = [by_upper[m].id for m in difflib.get_close_matches(wanted, by_upper, n=3, cutoff=0.6)]
+    close = did_you_mean(wanted, [c.id for c in rubric.criteria])
     message = f"no criterion {criterion_id!r} in rubric {rubric.id}"
     if close:
-        choices = close[0] if len(close) == 1 else ", ".join(close[:-1]) + " or " + close[-1]
-        message += f"; did you mean {choices}?"
+        message += f"; {close}"
     raise FactoryError(message, hint=f"`{LIST_HINT}` lists every criterion id")
 
 

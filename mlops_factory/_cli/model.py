@@ -30,6 +30,9 @@ See docs/model-checks.md."""
 _OPT_LEVELS = ("disabled", "basic", "extended", "all")
 
 
+_FORMATS = ("terminal", "json")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="model_command", metavar="SUBCOMMAND", required=True)
     check = sub.add_parser(
@@ -182,7 +185,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="SIZE",
         help="refuse models larger than this, external data included (default 2GiB)",
     )
-    p.add_argument("--format", choices=("text", "json"), default="text", help="default text")
+    _options.add_format(p, _FORMATS, default=None, help_suffix="; `text` is an old name")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
 
 
@@ -275,6 +278,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from mlops_factory._io import check_output_path
     from mlops_factory._onnx import check_model
 
+    args.format = _options.output_format(args.format, args.output, _FORMATS)
     if args.output:
         check_output_path(args.output)  # before the run, not after it
 
@@ -306,6 +310,7 @@ def _run_profile(args: argparse.Namespace) -> int:
     from mlops_factory._io import check_output_path
     from mlops_factory._onnx import ProfileResult, profile_model
 
+    args.format = _options.output_format(args.format, args.output, _FORMATS)
     if args.output:
         check_output_path(args.output)  # before the run, not after it
 

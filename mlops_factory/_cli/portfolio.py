@@ -38,6 +38,9 @@ def _jobs(text: str) -> int:
     return value
 
 
+_FORMATS = ("terminal", "json")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "repos",
@@ -62,12 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     history.add_argument(
         "--no-history", action="store_true", help="neither read nor write a history database"
     )
-    parser.add_argument(
-        "--format",
-        choices=("table", "json"),
-        default="table",
-        help="output format (default: table)",
-    )
+    _options.add_format(parser, _FORMATS, default=None, help_suffix="; `table` is an old name")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the table or JSON to FILE")
     parser.add_argument("--html", metavar="FILE", help="also write the HTML dashboard to FILE")
     parser.add_argument(
@@ -108,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from mlops_factory._portfolio.table import print_table
 
     err = Console(stderr=True)
+    args.format = _options.output_format(args.format, args.output, _FORMATS)
     # Every file this run will write is vetted before the (long) run, not after it.
     for flag, path in (("--output", args.output), ("--html", args.html)):
         if path:
@@ -174,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
 
     from mlops_factory._text import clean
 
-    if args.format != "table" or args.output:  # else the table on screen lists them
+    if args.format != "terminal" or args.output:  # else the table on screen lists them
         for repo in result.failed:
             print(f"not scored: {clean(repo.error)}", file=sys.stderr)
     if not result.scored:

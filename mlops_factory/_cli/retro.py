@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from mlops_factory._cli import _options
+
 HELP = "Write a project retrospective: what the team changed, what to harvest, what to adopt."
 DESCRIPTION = """\
 Compare a project with what its catalog components produce for its recorded answers
@@ -34,12 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--answers", metavar="FILE", help="questionnaire answers for the assessment (YAML)"
     )
-    parser.add_argument(
-        "--format",
-        choices=("markdown", "json"),
-        default="markdown",
-        help="report format (default: markdown)",
-    )
+    _options.add_format(parser, ("markdown", "json"), default="markdown")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     parser.add_argument(
         "--trust",

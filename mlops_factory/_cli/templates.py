@@ -15,12 +15,7 @@ group: an answer picks its member (e.g. ci=github picks ci-github; none picks no
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--format",
-        choices=("table", "json"),
-        default="table",
-        help="output format (default: table)",
-    )
+    _options.add_format(parser, ("terminal", "json"), help_suffix="; `table` is an old name")
     _options.add_catalog(parser, vcs_ref=True)
 
 

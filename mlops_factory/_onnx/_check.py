@@ -64,10 +64,15 @@ def check_model(
     ``report.ok == False``, with reasons in ``report.problems``.
     """
     if batch_size < 1:
-        raise FactoryError(f"batch size must be at least 1, not {batch_size}")
+        raise FactoryError(
+            f"batch size must be at least 1, not {batch_size}", "pass --batch-size 1 or more"
+        )
     until = None if deadline is None else time.monotonic() + deadline
     if rtol < 0 or atol < 0:
-        raise FactoryError("--rtol and --atol must not be negative")
+        raise FactoryError(
+            "--rtol and --atol must not be negative",
+            "pass tolerances of 0 or more, e.g. --rtol 1e-4",
+        )
     dims = dict(dims or {})
     _check_dims(dims)
     model = inspect_model_file(path, max_bytes=max_bytes)
@@ -145,7 +150,10 @@ def needs_more_memory(path: str | os.PathLike[str], limit: int | None) -> Factor
 def _check_dims(dims: Mapping[str, int]) -> None:
     for name, value in dims.items():
         if value < 0:
-            raise FactoryError(f"dim {name!r} must not be negative, not {value}")
+            raise FactoryError(
+                f"dim {name!r} must not be negative, not {value}",
+                f"pass --dim {name}=N with N of 0 or more",
+            )
 
 
 def data_file(path: str | os.PathLike[str] | None, what: str) -> str | None:

@@ -101,7 +101,10 @@ def profile_model(
     batch_list = _positive_ints(batch_sizes, "batch sizes")
     levels = _opt_levels(opt_levels)
     if warmup < 0 or runs < 1 or max_seconds <= 0:
-        raise FactoryError("warm-up must be >= 0, runs >= 1 and --max-seconds > 0")
+        raise FactoryError(
+            "warm-up must be >= 0, runs >= 1 and --max-seconds > 0",
+            "`mlops-factory model profile --help` lists the defaults",
+        )
     if objective not in ("p50", "p95", "p99"):
         raise FactoryError(f"unknown objective {objective!r}", "use p50, p95 or p99")
     model = inspect_model_file(path, max_bytes=max_bytes)
@@ -241,7 +244,10 @@ def recommend(
 def _positive_ints(values: Sequence[int], what: str) -> list[int]:
     out = sorted(set(values))
     if not out or any(v < 1 for v in out):
-        raise FactoryError(f"{what} must be one or more integers >= 1, not {list(values)}")
+        raise FactoryError(
+            f"{what} must be one or more integers >= 1, not {list(values)}",
+            "give whole numbers of 1 or more, e.g. 1,2,4",
+        )
     return out
 
 

@@ -76,12 +76,17 @@ def inspect_model_file(
     except FileNotFoundError:
         raise FactoryError(f"{shown} does not exist", "pass the path of a .onnx file") from None
     except OSError as exc:
-        raise FactoryError(f"{shown} cannot be read: {exc.strerror or exc}") from None
+        raise FactoryError(
+            f"{shown} cannot be read: {exc.strerror or exc}", "check the file's permissions"
+        ) from None
     if not stat.S_ISREG(st.st_mode):
         raise FactoryError(f"{shown} is not a regular file", "pass the path of a .onnx file")
     resolved = given.resolve()
     if root is not None and not _inside(resolved, root.resolve()):
-        raise FactoryError(f"{shown} resolves outside the repository")
+        raise FactoryError(
+            f"{shown} resolves outside the repository",
+            "a link may not lead out of the repository; pass the model file itself",
+        )
     if st.st_size == 0:
         raise FactoryError(
             f"{shown} is empty (0 bytes)", "the export or download did not finish; make it again"
@@ -95,7 +100,9 @@ def inspect_model_file(
         with open(resolved, "rb") as fh:
             head = fh.read(len(_LFS_POINTER))
     except OSError as exc:
-        raise FactoryError(f"{shown} cannot be read: {exc.strerror or exc}") from None
+        raise FactoryError(
+            f"{shown} cannot be read: {exc.strerror or exc}", "check the file's permissions"
+        ) from None
     if head == _LFS_POINTER:
         raise LfsPointer(
             f"{shown} is a Git LFS pointer, not the model itself", "run `git lfs pull` first"
@@ -113,7 +120,9 @@ def inspect_model_file(
     except ProtoError as exc:
         raise _not_onnx(shown, str(exc)) from None
     except (OSError, ValueError) as exc:
-        raise FactoryError(f"{shown} cannot be read: {exc}") from None
+        raise FactoryError(
+            f"{shown} cannot be read: {exc}", "export or download the model again"
+        ) from None
     if not header.has_graph or header.ir_version <= 0:
         missing = "graph" if not header.has_graph else "IR version"
         raise _not_onnx(shown, f"it parses, but has no {missing}")
@@ -171,7 +180,10 @@ def _external_files(shown: str, folder: Path, header: ModelHeader) -> dict[str, 
             raise FactoryError(f"{shown}: {what} is not a regular file ({loc!r})", hint)
         offset = ref.offset or 0
         if offset < 0 or (ref.length is not None and ref.length < 0):
-            raise FactoryError(f"{shown}: {what} has an invalid offset or length")
+            raise FactoryError(
+                f"{shown}: {what} has an invalid offset or length",
+                "the model's external data reference is corrupt; export the model again",
+            )
         if ref.length is not None and offset + ref.length > st.st_size:
             raise FactoryError(
                 f"{shown}: {what} reads past the end of {loc!r} "

@@ -149,7 +149,10 @@ class History:
             file.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(file, timeout=timeout_s, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
-            raise FactoryError(f"history database {file} cannot be opened: {exc}") from None
+            raise FactoryError(
+                f"history database {file} cannot be opened: {exc}",
+                "pass another --db PATH, or --no-history",
+            ) from None
         history = cls(conn, file)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
@@ -182,7 +185,9 @@ class History:
                 f"history database {self.path} stayed locked by another run",
                 "retry when the other portfolio run has finished",
             )
-        return FactoryError(f"history database {self.path}: {text}")
+        return FactoryError(
+            f"history database {self.path}: {text}", "pass another --db PATH, or --no-history"
+        )
 
     def _wal(self) -> None:
         try:

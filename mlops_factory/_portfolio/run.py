@@ -84,7 +84,7 @@ def portfolio(
     t0 = time.perf_counter()
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
-        raise FactoryError(f"jobs must be 1 or more (got {jobs})")
+        raise FactoryError(f"jobs must be 1 or more (got {jobs})", "pass --jobs 1 or more")
     loaded = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
     # Workers get what they can load cheaply themselves: the rubric path (each loads
     # and caches it once) or, for a rubric built in memory, the object.

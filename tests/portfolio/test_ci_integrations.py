@@ -365,7 +365,8 @@ def test_the_pre_commit_hook_runs_assess_on_the_whole_repo() -> None:
     argv = shlex.split(hook["entry"]) + hook["args"]
     assert argv[0] == "mlops-factory"
     args = parse_assess(argv[1:])
-    assert (args.path, args.no_input, args.fail_under, args.format) == (".", True, 1, "terminal")
+    # No --format and no -o: the terminal report.
+    assert (args.path, args.no_input, args.fail_under, args.format) == (".", True, 1, None)
 
 
 @pytest.mark.parametrize(

@@ -132,7 +132,7 @@ def test_the_default_database_is_in_the_current_folder(
     [
         (["--jobs", "0"], "--jobs must be 1 or more (got 0)"),
         (["--fail-under", "5"], "level must be 0-4 (got 5)"),
-        (["--format", "xml"], "invalid choice: 'xml'"),
+        (["--format", "xml"], "unknown format 'xml' (choose from terminal, json)"),
         (["--db", "x.db", "--no-history"], "not allowed with argument"),
     ],
 )
@@ -159,5 +159,17 @@ def test_the_command_is_wired_and_documented() -> None:
         ["a", "b.json"],
         3,
         "mlops-portfolio.db",
-        "table",
+        None,  # terminal, unless --output names a .json file
     )
+
+
+def test_output_extension_picks_json_and_a_contradicting_format_is_refused(
+    fleet_src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "fleet.json"
+    argv = ["portfolio", str(fleet_src / "team02-l2"), "--no-history"]
+    assert main([*argv, "-o", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["kind"] == "mlops-factory-portfolio"
+    assert f"wrote portfolio JSON to {out}" in capsys.readouterr().err
+    assert main([*argv, "--format", "table", "-o", str(tmp_path / "x.json")]) == 2
+    assert "error: --format terminal does not match --output" in capsys.readouterr().err
