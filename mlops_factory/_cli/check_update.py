@@ -34,9 +34,7 @@ Examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", metavar="PATH", nargs="*", default=["."], help="projects to check")
-    parser.add_argument(
-        "--format", choices=("table", "json"), default="table", help="output format"
-    )
+    _options.add_format(parser, ("terminal", "json"), help_suffix="; `table` is an old name")
     _options.add_catalog(parser, vcs_ref=True)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from mlops_factory._cli import _options
+
 HELP = "Turn files of a project into a catalog component (or a new version of one)."
 DESCRIPTION = """\
 Copy files (or folders) of a project into a component of a catalog: the project's name,
@@ -35,9 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a project value (project_name, package_name, description, owner)",
     )
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output (default: text)"
-    )
+    _options.add_format(parser, ("terminal", "json"), help_suffix="; `text` is an old name")
 
 
 def run(args: argparse.Namespace) -> int:
