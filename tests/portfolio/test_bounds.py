@@ -176,6 +176,8 @@ def test_a_signal_ends_the_run_and_its_workers(tmp_path: Path, sig: signal.Signa
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,  # a signal to the test's group must not reach it
+        # As from a terminal: a suite started in the background inherits SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 60

@@ -55,7 +55,15 @@ def _start(tmp_path: Path, dest: Path, catalog: Path) -> tuple[subprocess.Popen[
     (tmp_path / "tmp").mkdir(exist_ok=True)
     cmd = [sys.executable, "-m", "mlops_factory", "new", str(dest), "--catalog", str(catalog)]
     cmd += ["--defaults", "--no-git", "--data", "owner=x"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # As from a terminal: a suite started in the background inherits SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 120
     while not (markers / "cloned").exists():
         if proc.poll() is not None:
