@@ -308,7 +308,8 @@ def command_for(c: Criterion) -> str:
         )
     if c.remediation.component:
         return f"mlops-factory add {c.remediation.component} ."
-    return ""
+    # Work no component can do: the criterion's full text says how.
+    return f"mlops-factory explain {c.id}"
 
 
 @dataclass(frozen=True, slots=True)
