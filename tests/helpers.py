@@ -6,6 +6,7 @@ import subprocess
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NoReturn
 
 Tree = Mapping[str, "str | bytes | Tree"]
 
@@ -49,8 +50,6 @@ def require_tool(names: str | tuple[str, ...], env_var: str, install: str) -> st
     import shutil
     import sys
 
-    import pytest
-
     explicit = os.environ.get(env_var)
     if explicit:
         return explicit
@@ -62,7 +61,24 @@ def require_tool(names: str | tuple[str, ...], env_var: str, install: str) -> st
         if beside.is_file():
             return str(beside)
     shown = names if isinstance(names, str) else names[0]
-    message = f"{shown} is not installed ({install}; or set {env_var})"
+    missing(f"{shown} is not installed ({install}; or set {env_var})")
+
+
+def require_module(module: str) -> None:
+    """``module`` must import for the test: fails in CI, skips on a developer's machine."""
+    try:
+        __import__(module)
+    except ImportError:
+        missing(f"{module} is not installed (pip install {module})")
+
+
+def missing(message: str) -> NoReturn:
+    """Something a test needs is missing: a failure in CI (``CI`` or
+    ``MLOPS_FACTORY_REQUIRE_TOOLS`` set), a skip on a developer's machine."""
+    import os
+
+    import pytest
+
     if os.environ.get("CI") or os.environ.get("MLOPS_FACTORY_REQUIRE_TOOLS"):
         pytest.fail(message)
     pytest.skip(message)

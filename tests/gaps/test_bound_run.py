@@ -25,7 +25,7 @@ import yaml
 from mlops_factory._fix import fix
 from mlops_factory._scaffold._binding import scan_repository
 from tests.gaps import tree_bytes
-from tests.helpers import build_tree, git_init
+from tests.helpers import build_tree, git_init, require_module
 
 TRAIN = """\
     import pickle
@@ -68,18 +68,6 @@ APP = """\
     """
 
 
-def _needs(module: str) -> None:
-    """``module`` must import: fails in CI (``CI``/``MLOPS_FACTORY_REQUIRE_TOOLS``), else
-    skips (a developer's machine without it)."""
-    try:
-        __import__(module)
-    except ImportError:
-        message = f"{module} is not installed (pip install {module})"
-        if os.environ.get("CI") or os.environ.get("MLOPS_FACTORY_REQUIRE_TOOLS"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 def _ci_commands(repo: Path) -> list[str]:
     """The commands of the workflow's steps after Install, in order."""
     doc = yaml.safe_load((repo / ".github/workflows/train-and-test.yml").read_text())
@@ -118,7 +106,7 @@ def _aliases(repo: Path) -> dict[str, Any]:
 
 def test_the_bound_ci_registers_promotes_and_tests_the_teams_app(tmp_path: Path) -> None:
     for module in ("mlflow", "flask", "sklearn"):
-        _needs(module)
+        require_module(module)
     repo = git_init(
         build_tree(
             tmp_path / "repo",
@@ -194,7 +182,7 @@ def test_a_fastapi_app_in_a_src_package_passes_its_bound_api_test_after_training
     tmp_path: Path,
 ) -> None:
     for module in ("mlflow", "fastapi", "httpx", "sklearn", "joblib"):
-        _needs(module)
+        require_module(module)
     tree = {
         "pyproject.toml": """\
             [project]
@@ -208,7 +196,7 @@ def test_a_fastapi_app_in_a_src_package_passes_its_bound_api_test_after_training
         "src/churn/train.py": FASTAPI_TRAIN,
         "src/churn/service.py": FASTAPI_APP,
         "models/.gitkeep": "",
-        "tests/test_features.py": "def test_nothing_yet():\n    assert 1 + 1 == 2\n",
+        "tests/test_features.py": "def test_nothing_yet():\n    assert sum([1, 1]) == 2\n",
     }
     repo = git_init(build_tree(tmp_path / "repo", tree))
 
@@ -374,7 +362,7 @@ def test_the_bound_github_workflow_passes_actionlint(tmp_path: Path, layout: str
             "src/churn/__init__.py": "",
             "src/churn/train.py": FASTAPI_TRAIN,
             "src/churn/service.py": FASTAPI_APP,
-            "tests/test_features.py": "def test_nothing_yet():\n    assert 1 + 1 == 2\n",
+            "tests/test_features.py": "def test_nothing_yet():\n    assert sum([1, 1]) == 2\n",
         }
     )
     repo = git_init(build_tree(tmp_path / "repo", tree))
