@@ -1506,3 +1506,42 @@ def test_jenkins_infrastructure_is_planned_approved_and_applied_per_environment(
         if jk_combo[2] == "terraform":
             assert f"stash name: 'plan-{env}'" in plan and f"unstash 'plan-{env}'" in apply
         _assert_plan_and_apply_commands(plan, apply, jk_combo[2], env)
+
+
+@pytest.mark.parametrize("iac_combo", [*TERRAFORM, *BICEP], ids=_ids)
+def test_jobs_read_data_through_an_identity_based_datastore(
+    rendered: dict[Combo, Path], iac_combo: Combo
+) -> None:
+    """Shared keys are off on the storage account, so a datastore holding an account key or
+    a SAS could not work: the project's datastore is credential-less and the batch job's
+    data paths go through it, never through the key-based default datastore."""
+    project = rendered[iac_combo]
+    if iac_combo[2] == "terraform":
+        import hcl2
+
+        main = hcl2.loads((project / "infra/terraform/main.tf").read_text(encoding="utf-8"))
+        stores = [
+            spec
+            for block in main["resource"]
+            for kind, named in block.items()
+            if _unquote(kind) == "azurerm_machine_learning_datastore_blobstorage"
+            for spec in named.values()
+        ]
+        assert len(stores) == 1
+        (store,) = stores
+        assert _unquote(store["service_data_auth_identity"]) == "WorkspaceSystemAssignedIdentity"
+        assert not {"account_key", "shared_access_signature"} & set(store)
+        assert _unquote(store["name"]) == "projectstore"
+    else:
+        text = (project / "infra/bicep/main.bicep").read_text(encoding="utf-8")
+        block = text[text.index("resource projectDatastore") :].split("\n}\n", 1)[0]
+        assert "Microsoft.MachineLearningServices/workspaces/datastores@" in block
+        assert "credentialsType: 'None'" in block
+        assert "serviceDataAccessAuthIdentity: 'WorkspaceSystemAssignedIdentity'" in block
+        assert "name: 'projectstore'" in block
+    job = project / "azureml/batch-scoring-job.yml"
+    assert job.exists() is (iac_combo[0] == "batch")
+    if job.exists():
+        text = job.read_text(encoding="utf-8")
+        assert "azureml://datastores/projectstore/" in text
+        assert "workspaceblobstore" not in text

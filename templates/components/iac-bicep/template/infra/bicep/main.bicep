@@ -161,6 +161,16 @@ resource monitoringContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+// Job inputs and outputs (batch scoring reads and writes here), read through an
+// identity-based datastore: shared keys are disabled on the account.
+resource projectContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'project'
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
 resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'blob-to-log-analytics'
   scope: blobService
@@ -233,8 +243,9 @@ resource workspace 'Microsoft.MachineLearningServices/workspaces@2024-04-01' = {
     containerRegistry: registry.id
     publicNetworkAccess: 'Enabled'
     // No systemDatastoresAuthMode: the stable API versions (2024-04-01, 2024-10-01) do not
-    // define it. The workspace and its compute reach storage through the role assignments
-    // below (identity-based datastores; shared keys are disabled on the account).
+    // define it. Jobs use the credential-less datastore projectstore below, and the
+    // workspace and its compute reach storage through the role assignments (shared keys
+    // are disabled on the account).
   }
 }
 
@@ -301,6 +312,24 @@ resource endpointMonitoring 'Microsoft.Authorization/roleAssignments@2022-04-01'
 
 // Identity-based datastores: the workspace and its compute reach the storage account with
 // their managed identities (shared keys are disabled), and pull images without admin users.
+// Credential-less (identity-based) datastore: jobs reach the data with their own identity
+// (the compute's, granted Storage Blob Data Contributor below), the studio with the
+// workspace's; no account key or SAS is stored, which a key-less account requires.
+resource projectDatastore 'Microsoft.MachineLearningServices/workspaces/datastores@2024-04-01' = {
+  parent: workspace
+  name: 'projectstore'
+  properties: {
+    datastoreType: 'AzureBlob'
+    accountName: storage.name
+    containerName: projectContainer.name
+    credentials: {
+      credentialsType: 'None'
+    }
+    serviceDataAccessAuthIdentity: 'WorkspaceSystemAssignedIdentity'
+    description: 'Job inputs and outputs, identity-based access'
+  }
+}
+
 resource workspaceStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: storage
   name: guid(storage.id, workspace.id, roles.storageBlobDataContributor)

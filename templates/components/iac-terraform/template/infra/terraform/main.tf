@@ -133,6 +133,15 @@ resource "azurerm_storage_container" "monitoring" {
   container_access_type = "private"
 }
 
+# Job inputs and outputs (batch scoring reads and writes here), read through an
+# identity-based datastore: shared keys are disabled on the account.
+resource "azurerm_storage_container" "project" {
+  #checkov:skip=CKV2_AZURE_21:Blob reads are logged by azurerm_monitor_diagnostic_setting.storage_blob; the storage insights this check wants needs an account key, which is disabled.
+  name                  = "project"
+  storage_account_id    = azurerm_storage_account.main.id
+  container_access_type = "private"
+}
+
 resource "azurerm_container_registry" "main" {
   #checkov:skip=CKV_AZURE_139:Hosted CI agents push images over the public endpoint; a private registry needs a VNet and self-hosted agents.
   #checkov:skip=CKV_AZURE_165:Single-region deployment; add georeplications when the service runs in several regions.
@@ -299,4 +308,15 @@ resource "azurerm_role_assignment" "promotion_read" {
   scope                = azurerm_container_registry.main.id
   role_definition_name = "Reader"
   principal_id         = var.promotion_principal_id
+}
+
+# Credential-less (identity-based) datastore: jobs reach the data with their own identity
+# (the compute's, granted Storage Blob Data Contributor), the studio with the workspace's;
+# no account key or SAS is stored, which a key-less account requires.
+resource "azurerm_machine_learning_datastore_blobstorage" "project" {
+  name                       = "projectstore"
+  workspace_id               = azurerm_machine_learning_workspace.main.id
+  storage_container_id       = azurerm_storage_container.project.id
+  service_data_auth_identity = "WorkspaceSystemAssignedIdentity"
+  description                = "Job inputs and outputs, identity-based access"
 }
