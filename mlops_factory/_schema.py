@@ -1,8 +1,9 @@
 """The one schema layer: strict pydantic models, errors that say file, entry and field.
 
 Every data file we load (rubric, technology catalog, template catalog, answers files,
-ingest records) is validated by a :class:`Strict` model through :func:`validate`, so a
-mistake is reported the same way everywhere: ``FILE: ENTRY: field 'X': what is wrong``.
+ingest records) is validated by a strict pydantic model (:func:`strict_config`) through
+:func:`validate`, so a mistake is reported the same way everywhere:
+``FILE: ENTRY: field 'X': what is wrong``.
 pydantic is imported lazily: ``--help`` must stay fast.
 """
 

@@ -41,7 +41,6 @@ EffortSize = Literal["S", "M", "L"]
 Role = Literal["defining", "practice"]
 #: What kind of repository was assessed; the report explains what the level means for it.
 RepoKind = Literal["project", "template", "monorepo", "docs"]
-REPO_KINDS: tuple[str, ...] = ("project", "template", "monorepo", "docs")
 
 
 class Outcome(StrEnum):
@@ -247,9 +246,6 @@ class Rubric:
 
     def questions(self) -> tuple[Criterion, ...]:
         return tuple(c for c in self.criteria if c.detection.is_question)
-
-    def statement(self, statement_id: str) -> ModelStatement | None:
-        return next((s for s in self.statements if s.id == statement_id), None)
 
 
 # ----------------------------------------------------------------- results

@@ -272,13 +272,3 @@ def overall_level(
     if _reached(counted, 1):
         return 1, "the defining criteria of level 1 are met; those of level 2 are not"
     return 0, "the defining criteria of level 1 (and of level 2) are not all met"
-
-
-def blocking(
-    findings: Sequence[Finding], level: int, not_applicable: Mapping[str, str] | None = None
-) -> list[Finding]:
-    """The defining findings that keep the overall level from ``level + 1``."""
-    if level >= MAX_LEVEL:
-        return []
-    counted = _chain_findings(findings, not_applicable or {})
-    return [f for f in counted if f.criterion.level == level + 1 and not f.passing]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from mlops_factory._assess.model import Applicability, Finding, Outcome, SignalResult, Waiver
 from mlops_factory._assess.scoring import (
     applicable_dimensions,
-    blocking,
     dimension_levels,
     evaluate,
     overall_level,
@@ -240,12 +239,6 @@ def test_a_dimension_with_only_unanswered_questions_is_not_assessed() -> None:
     assert "not answered" in dims["people"].reason
     # ... and its defining criteria do not count for the overall level.
     assert overall_level([Finding(q, Outcome.NOT_ASSESSED), *_chain(AI1=Outcome.MET)])[0] == 1
-
-
-def test_blocking_names_the_defining_criteria_of_the_next_level() -> None:
-    findings = _chain(AI1=Outcome.MET, MC2=Outcome.MET, MR3=Outcome.UNMET)
-    assert [f.criterion.id for f in blocking(findings, 2)] == ["MR-301"]
-    assert blocking(findings, 4) == []
 
 
 def test_applicability_needs_any_of_its_signals_found() -> None:
