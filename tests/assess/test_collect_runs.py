@@ -520,3 +520,27 @@ def test_azure_working_directory(tmp_path: Path) -> None:
     assert ci_signals.ci_runs_tests(inside).found
     root = snap_of(tmp_path / "root", {"azure-pipelines.yml": pipeline.format(folder="."), **tree})
     assert not ci_signals.ci_runs_tests(root).found
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("aws sagemaker start-pipeline-execution --pipeline-name churn", "train"),
+        ("kfp run submit -e churn -f pipeline.yaml", "train"),
+        ("dvc metrics diff main", "validate"),
+        ("anyscale service deploy -f service.yaml", "deploy"),
+    ],
+)
+def test_platform_clis_are_read_from_the_technology_catalog(command: str, kind: str) -> None:
+    from mlops_factory._assess.collect.runs import text_kinds
+    from mlops_factory._assess.technologies import catalog
+
+    # The command is a `cli:` recogniser of the catalog, not a pattern in the code.
+    prefixes = {
+        p
+        for cap in ("trains", "defines_pipeline", "deploys", "compares_champion")
+        for p, _tech in catalog().cli_commands(cap)
+    }
+    assert any(command.startswith(p) for p in prefixes)
+    assert kind in text_kinds(command)
+    assert kind not in text_kinds(f"echo {command}")

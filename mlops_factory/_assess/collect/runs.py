@@ -21,6 +21,7 @@ import posixpath
 import re
 import shlex
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from mlops_factory._assess.collect.files import makefile_rules
@@ -66,16 +67,39 @@ _TRAIN = re.compile(
     r"|\bpython[\d.]*\s+(-u\s+)?-m\s+[\w.]*(train|pipeline)[\w.]*"
     r"|\b(uv|poetry|pdm|hatch)\s+run\s+[\w./-]*train[\w./-]*"
     r"|\bmake\s+(train|training|retrain|pipeline)\b"
-    r"|\bdvc\s+(repro|exp\s+run)\b"
-    r"|\bmlflow\s+run\b"
-    r"|\baz\s+ml\s+job\s+create\b"
-    r"|\bkedro\s+run\b"
+    # Platform CLIs that run training or a pipeline come from the technology catalog
+    # (assessments/technologies/*.yaml, `cli:` recognisers): see _catalog_kinds.
     r"|\bzenml\b[^|;&]*\brun\b"
-    r"|\bdatabricks\s+bundle\s+run\b"
-    r"|\banyscale\s+job\s+submit\b"
     r"|\bpython[\d.]*\s+[\w./-]*flow[\w-]*\.py\s+run\b",
     _I,
 )
+#: The kind of CI command each catalog capability's CLI recognisers stand for.
+_CLI_KINDS = {
+    "trains": "train",
+    "defines_pipeline": "train",
+    "deploys": "deploy",
+    "evaluates_threshold": "validate",
+    "compares_champion": "validate",
+}
+
+
+@cache
+def _catalog_commands() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The technology catalog's CLI command prefixes, as patterns with the kind they show."""
+    from mlops_factory._assess.technologies import catalog
+
+    out: list[tuple[re.Pattern[str], str]] = []
+    for capability, kind in _CLI_KINDS.items():
+        for prefix, _tech in catalog().cli_commands(capability):
+            words = r"\s+".join(re.escape(w) for w in prefix.split())
+            out.append((re.compile(rf"(?<![\w-]){words}(?![\w-])", _I), kind))
+    return tuple(out)
+
+
+def _catalog_kinds(seg: str) -> set[str]:
+    return {kind for rx, kind in _catalog_commands() if rx.search(seg)}
+
+
 #: A script matched by _TRAIN is not training when its name says it does something else.
 _NOT_TRAIN = re.compile(r"deploy|scor|infer|serv|test|monitor|drift", _I)
 _DEPLOY = re.compile(
@@ -206,6 +230,7 @@ def text_kinds(text: str) -> frozenset[str]:
         m = _TRAIN.search(seg)
         if m and not _NOT_TRAIN.search(m.group(0)):
             kinds.add("train")
+        kinds |= _catalog_kinds(seg)
         if validates(seg):
             kinds.add("validate")
     return frozenset(kinds)
