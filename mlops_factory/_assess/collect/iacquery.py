@@ -410,28 +410,22 @@ def _keys(data: object) -> list[str]:
     return [key for key, _node in nodes(data, 3000) if key]
 
 
-_MONITOR_TYPES = (
-    "aws::sagemaker::monitoringschedule",
-    "aws::sagemaker::dataqualityjobdefinition",
-    "aws::sagemaker::modelqualityjobdefinition",
-    "aws::sagemaker::modelbiasjobdefinition",
-    "aws::sagemaker::modelexplainabilityjobdefinition",
-    "aws_sagemaker_monitoring_schedule",
-    "aws_sagemaker_data_quality_job_definition",
-    "aws_cdk.aws_sagemaker.cfnmonitoringschedule",
-    "aws_cdk.aws_sagemaker.cfndataqualityjobdefinition",
-    "aws_cdk.aws_sagemaker.cfnmodelqualityjobdefinition",
-    "google_vertex_ai_model_deployment_monitoring_job",
-)
+def _monitor_types() -> tuple[str, ...]:
+    """Resource types that monitor a model or its data: the technology catalog's `iac:`
+    recognisers of ``monitors_drift`` (assessments/technologies/*.yaml)."""
+    from mlops_factory._assess.technologies import catalog
+
+    return tuple(t.lower() for t, _tech in catalog().iac_types("monitors_drift"))
 
 
 def model_monitoring(snap: RepoSnapshot) -> list[tuple[Resource, str]]:
     """Declared model or data monitoring: monitoring schedules, model monitors, alerts on
     model metrics."""
     out: list[tuple[Resource, str]] = []
+    monitors = _monitor_types()
     for r in load_iac(snap).resources:
         t = _t(r)
-        if t.startswith(_MONITOR_TYPES):
+        if t.startswith(monitors):
             out.append((r, f"{r.type} monitors a model or its data"))
         elif "workspaces/schedules" in t and "monitor" in r.text:
             out.append((r, "Azure ML schedule creates a model monitor"))
