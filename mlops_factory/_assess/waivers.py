@@ -16,6 +16,7 @@ is read through the snapshot (bounded, regular files only) and validated strictl
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from mlops_factory._assess.model import Rubric, Waiver
@@ -29,6 +30,7 @@ _HINT = (
 )
 
 
+@cache
 def _models() -> Any:
     from pydantic import BaseModel, Field
 
